@@ -1,0 +1,143 @@
+// swift-tools-version:6.1
+import PackageDescription
+
+let package = Package(
+    name: "Ferry",
+    platforms: [.macOS(.v14)],
+    products: [
+        .executable(name: "ferry", targets: ["ferry"]),
+        .executable(name: "ferry-bench", targets: ["FerryBench"]),
+        .library(name: "KafkaWire", targets: ["KafkaWire"]),
+        .library(name: "KafkaCompression", targets: ["KafkaCompression"]),
+        .library(name: "KafkaProducer", targets: ["KafkaProducer"]),
+        .library(name: "FileTailing", targets: ["FileTailing"]),
+        .library(name: "Checkpointing", targets: ["Checkpointing"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
+        .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
+        .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-collections.git", from: "1.6.0"),
+        .package(url: "https://github.com/apple/swift-atomics.git", from: "1.3.0"),
+        .package(url: "https://github.com/jpsim/Yams.git", from: "6.2.2"),
+    ],
+    targets: [
+        // C libraries from Debian and our small C code.
+        .systemLibrary(name: "CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
+        .systemLibrary(name: "CLZ4", pkgConfig: "liblz4", providers: [.apt(["liblz4-dev"])]),
+        .systemLibrary(name: "CZstd", pkgConfig: "libzstd", providers: [.apt(["libzstd-dev"])]),
+        .target(name: "CCRC32C"),
+
+        // Pure Kafka wire layer: primitives, messages, record batches, error codes. No sockets.
+        .target(
+            name: "KafkaWire",
+            dependencies: [
+                "CCRC32C",
+                "KafkaCompression",
+                .product(name: "NIOCore", package: "swift-nio"),
+            ]
+        ),
+        // gzip / LZ4 / zstd / snappy codecs over the C libraries; knows nothing of Kafka.
+        .target(
+            name: "KafkaCompression",
+            dependencies: ["CZlib", "CLZ4", "CZstd"]
+        ),
+        // The Kafka producer: pure state machines plus one channel handler doing the I/O.
+        .target(
+            name: "KafkaProducer",
+            dependencies: [
+                "KafkaWire",
+                "KafkaCompression",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "DequeModule", package: "swift-collections"),
+                .product(name: "Atomics", package: "swift-atomics"),
+            ]
+        ),
+        // File discovery, identity, rotation handling and line framing.
+        .target(
+            name: "FileTailing",
+            dependencies: [
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "DequeModule", package: "swift-collections"),
+            ]
+        ),
+        // The ack ledger and the durable checkpoint store.
+        .target(
+            name: "Checkpointing",
+            dependencies: [
+                "CCRC32C",
+                "FileTailing",
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        // The agent: configuration, pipeline wiring, status.
+        .target(
+            name: "Ferry",
+            dependencies: [
+                "KafkaWire",
+                "KafkaCompression",
+                "KafkaProducer",
+                "FileTailing",
+                "Checkpointing",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Yams", package: "Yams"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+            ]
+        ),
+        // The command line.
+        .executableTarget(
+            name: "ferry",
+            dependencies: [
+                "Ferry",
+                "KafkaProducer",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        // Benchmarks that print figures (run in release by scripts/bench-*.sh).
+        .executableTarget(
+            name: "FerryBench",
+            dependencies: [
+                "KafkaWire",
+                "KafkaCompression",
+                "CZlib",
+                "CLZ4",
+                "CCRC32C",
+                .product(name: "NIOCore", package: "swift-nio"),
+            ]
+        ),
+
+        // Shared test helpers: the tansu broker, the Python verifiers, temporary directories.
+        .target(
+            name: "FerryTestSupport",
+            dependencies: [
+                "KafkaWire",
+                .product(name: "NIOCore", package: "swift-nio"),
+            ],
+            path: "Tests/FerryTestSupport"
+        ),
+        .testTarget(
+            name: "KafkaWireTests",
+            dependencies: ["KafkaWire", "KafkaCompression", "FerryTestSupport", .product(name: "NIOCore", package: "swift-nio")]
+        ),
+        .testTarget(
+            name: "KafkaCompressionTests",
+            dependencies: ["KafkaCompression", "KafkaWire", "FerryTestSupport", .product(name: "NIOCore", package: "swift-nio")]
+        ),
+        .testTarget(
+            name: "KafkaProducerTests",
+            dependencies: [
+                "KafkaProducer", "KafkaWire", "FerryTestSupport",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOEmbedded", package: "swift-nio"),
+            ]
+        ),
+        .testTarget(name: "FileTailingTests", dependencies: ["FileTailing", "FerryTestSupport"]),
+        .testTarget(name: "CheckpointingTests", dependencies: ["Checkpointing", "FerryTestSupport"]),
+        .testTarget(name: "FerryTests", dependencies: ["Ferry", "FerryTestSupport"]),
+    ]
+)

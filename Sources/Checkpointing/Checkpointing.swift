@@ -1,0 +1,1 @@
+// The Checkpointing module. See ARCHITECTURE.md for its file map.

@@ -1,0 +1,1 @@
+// The Ferry module. See ARCHITECTURE.md for its file map.

@@ -1,0 +1,1 @@
+// The KafkaProducer module. See ARCHITECTURE.md for its file map.
