@@ -7,6 +7,7 @@ let package = Package(
     products: [
         .executable(name: "ferry", targets: ["ferry"]),
         .executable(name: "ferry-bench", targets: ["FerryBench"]),
+        .executable(name: "ferry-testkit", targets: ["FerryTestKit"]),
         .library(name: "KafkaWire", targets: ["KafkaWire"]),
         .library(name: "KafkaCompression", targets: ["KafkaCompression"]),
         .library(name: "KafkaProducer", targets: ["KafkaProducer"]),
@@ -103,11 +104,24 @@ let package = Package(
             dependencies: [
                 "KafkaWire",
                 "KafkaCompression",
+                "FileTailing",
+                "Checkpointing",
                 "CZlib",
                 "CLZ4",
                 "CCRC32C",
                 .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
             ]
+        ),
+        // Child processes that tests start and kill (crash tests, writers).
+        .executableTarget(
+            name: "FerryTestKit",
+            dependencies: [
+                "FileTailing",
+                "Checkpointing",
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            path: "Tests/FerryTestKit"
         ),
 
         // Shared test helpers: the tansu broker, the Python verifiers, temporary directories.

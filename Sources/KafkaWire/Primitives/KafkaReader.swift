@@ -36,16 +36,12 @@ public struct KafkaReader {
     }
 
     /// Reads a fixed-width big-endian integer.
-    @inlinable
     public mutating func integer<T: FixedWidthInteger>(_ field: String = "", as type: T.Type = T.self) throws -> T {
         guard let value = buffer.readInteger(as: T.self) else {
-            throw truncatedError(field, MemoryLayout<T>.size)
+            throw truncated(field, MemoryLayout<T>.size)
         }
         return value
     }
-
-    @usableFromInline
-    func truncatedError(_ field: String, _ needed: Int) -> KafkaWireError { truncated(field, needed) }
 
     /// Reads an `INT8`.
     public mutating func int8(_ field: String = "") throws -> Int8 { try integer(field) }

@@ -1,0 +1,21 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+
+// ferry-testkit: child processes that the tests start, and kill.
+//
+//   ferry-testkit checkpoint-crash-child <state-dir> <seed>   commits random offsets until killed
+
+let arguments = Array(CommandLine.arguments.dropFirst())
+let rest = Array(arguments.dropFirst())
+do {
+    switch arguments.first {
+    case "checkpoint-crash-child": try CheckpointCrashChild.run(rest)
+    default:
+        print("usage: ferry-testkit checkpoint-crash-child ...")
+        exit(2)
+    }
+} catch {
+    print("ferry-testkit: \(error)")
+    exit(1)
+}
