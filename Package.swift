@@ -117,6 +117,9 @@ let package = Package(
         .executableTarget(
             name: "FerryTestKit",
             dependencies: [
+                "KafkaWire",
+                "KafkaCompression",
+                .product(name: "NIOCore", package: "swift-nio"),
                 "FileTailing",
                 "Checkpointing",
                 .product(name: "Logging", package: "swift-log"),

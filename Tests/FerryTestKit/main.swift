@@ -5,12 +5,14 @@ import Glibc
 // ferry-testkit: child processes that the tests start, and kill.
 //
 //   ferry-testkit checkpoint-crash-child <state-dir> <seed>   commits random offsets until killed
+//   ferry-testkit fuzz-responses <iterations> <seed>           feeds random frames to every response decoder
 
 let arguments = Array(CommandLine.arguments.dropFirst())
 let rest = Array(arguments.dropFirst())
 do {
     switch arguments.first {
     case "checkpoint-crash-child": try CheckpointCrashChild.run(rest)
+    case "fuzz-responses": try ResponseFuzzChild.run(rest)
     default:
         print("usage: ferry-testkit checkpoint-crash-child ...")
         exit(2)
