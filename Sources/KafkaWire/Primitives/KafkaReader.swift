@@ -7,6 +7,9 @@ public struct KafkaReader {
     public private(set) var buffer: ByteBuffer
     /// The whole input, kept for error reports (a slice of the same storage: no copy).
     private let whole: ByteBuffer
+    /// Where ``buffer`` started inside ``whole``, and its reader index then.
+    private let startInWhole: Int
+    private let startIndex: Int
     /// The message or structure being read, for error reports.
     public var context: String
 
@@ -14,14 +17,32 @@ public struct KafkaReader {
     public init(_ buffer: ByteBuffer, context: String = "") {
         self.buffer = buffer
         self.whole = buffer
+        self.startInWhole = 0
+        self.startIndex = buffer.readerIndex
         self.context = context
+    }
+
+    private init(_ buffer: ByteBuffer, context: String, whole: ByteBuffer, startInWhole: Int) {
+        self.buffer = buffer
+        self.whole = whole
+        self.startInWhole = startInWhole
+        self.startIndex = buffer.readerIndex
+        self.context = context
+    }
+
+    /// Reads the next `length` bytes as a reader of their own (for a length-delimited structure such as a
+    /// record batch or a record). Its errors still carry the whole input and positions within it.
+    public mutating func child(_ field: String, length: Int, context: String? = nil) throws -> KafkaReader {
+        let start = position
+        let bytes = try slice(field, length: length)
+        return KafkaReader(bytes, context: context ?? self.context, whole: whole, startInWhole: start)
     }
 
     /// Bytes not read yet.
     public var remaining: Int { buffer.readableBytes }
 
-    /// Bytes read so far.
-    public var position: Int { buffer.readerIndex - whole.readerIndex }
+    /// Bytes read so far, counted from the start of the whole input.
+    public var position: Int { startInWhole + buffer.readerIndex - startIndex }
 
     /// An error at the current position, carrying the input bytes.
     public func error(_ code: KafkaWireError.Code, _ message: String, field: String = "") -> KafkaWireError {
