@@ -142,7 +142,7 @@ let package = Package(
         ),
         .testTarget(
             name: "KafkaCompressionTests",
-            dependencies: ["KafkaCompression", "KafkaWire", "FerryTestSupport", .product(name: "NIOCore", package: "swift-nio")]
+            dependencies: ["KafkaCompression", "CZstd", "FerryTestSupport"]
         ),
         .testTarget(
             name: "KafkaProducerTests",

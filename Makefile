@@ -1,0 +1,49 @@
+# Ferry: the two commands that matter are at the top.
+#   make demo   set up, start a local Kafka-compatible broker, ship the sample logs, print what arrived
+#   make test   set up, build, run the whole test suite (unit, property, integration against tansu)
+
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+APT_PACKAGES := zlib1g-dev liblz4-dev libzstd-dev logrotate
+SWIFT_TEST_FLAGS ?=
+
+.PHONY: demo test setup apt venv build release bench clean
+
+demo: setup release
+	@scripts/demo.sh
+
+test: setup
+	swift build --build-tests
+	swift test $(SWIFT_TEST_FLAGS)
+
+setup: apt venv
+
+# Installs the Debian packages that are missing (as root, or through sudo).
+apt:
+	@missing=""; for p in $(APT_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
+	if [ -n "$$missing" ]; then \
+		echo "installing Debian packages:$$missing"; \
+		if [ "$$(id -u)" -eq 0 ]; then SUDO=""; else SUDO="sudo"; fi; \
+		$$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq --no-install-recommends $$missing; \
+	fi
+
+# The Python tools: tansu (test broker), confluent-kafka and kafka-python (independent verification).
+venv: $(VENV)/.installed
+
+$(VENV)/.installed: scripts/requirements.txt
+	$(PYTHON) -m venv $(VENV)
+	$(VENV)/bin/pip install --quiet --disable-pip-version-check -r scripts/requirements.txt
+	@touch $@
+
+build:
+	swift build
+
+release:
+	swift build -c release --product ferry
+
+bench: setup
+	scripts/bench-wire.sh
+
+clean:
+	rm -rf .build .build-* $(VENV)

@@ -1,1 +1,0 @@
-// The KafkaProducer module. See ARCHITECTURE.md for its file map.
