@@ -1,53 +1,15 @@
 import NIOCore
 
-/// ApiVersions request (API key 18): asks the broker which versions of each API it supports.
-/// Versions 0-2 have an empty body; version 3 (flexible) adds the client software name and version.
-public struct ApiVersionsRequest: KafkaRequest {
-    public typealias Response = ApiVersionsResponse
-    public static let apiKey = KafkaApiKey.apiVersions
-    public static let supportedVersions: ClosedRange<Int16> = 0...4
-    public static let firstFlexibleVersion: Int16? = 3
-
-    /// The client software's name (v3+), e.g. `ferry`.
-    public var clientSoftwareName: String
-    /// The client software's version (v3+).
-    public var clientSoftwareVersion: String
-    /// Tags this code does not know, kept for round trips.
-    public var unknownTaggedFields: [KafkaTaggedField]
-
-    /// Makes a request.
-    public init(clientSoftwareName: String = "", clientSoftwareVersion: String = "", unknownTaggedFields: [KafkaTaggedField] = []) {
-        self.clientSoftwareName = clientSoftwareName
-        self.clientSoftwareVersion = clientSoftwareVersion
-        self.unknownTaggedFields = unknownTaggedFields
-    }
-
-    public func encode(into buffer: inout ByteBuffer, version: Int16) throws {
-        try Self.checkVersion(version)
-        guard version >= 3 else { return }
-        buffer.writeKafkaString(clientSoftwareName, compact: true)
-        buffer.writeKafkaString(clientSoftwareVersion, compact: true)
-        buffer.writeKafkaTaggedFields(unknownTaggedFields)
-    }
-
-    public init(from reader: inout KafkaReader, version: Int16) throws {
-        self.init()
-        guard version >= 3 else { return }
-        clientSoftwareName = try reader.string("client_software_name", compact: true)
-        clientSoftwareVersion = try reader.string("client_software_version", compact: true)
-        unknownTaggedFields = try reader.taggedFields()
-    }
-}
-
 /// ApiVersions response: the broker's supported version range for every API it serves.
 /// A broker that does not support the requested version answers UNSUPPORTED_VERSION (35) in version 0,
 /// listing at least its ApiVersions range, so that the client can retry with a version both know.
+/// Its response header is always version 0, whatever the body version.
 public struct ApiVersionsResponse: KafkaResponse {
     public static let apiKey = KafkaApiKey.apiVersions
     public static let supportedVersions: ClosedRange<Int16> = 0...4
     public static let firstFlexibleVersion: Int16? = 3
 
-    /// One API's supported version range.
+    /// One API's supported version range (schema struct `ApiVersion`).
     public struct ApiVersion: Hashable, Sendable {
         /// The API.
         public var apiKey: KafkaApiKey
@@ -67,13 +29,18 @@ public struct ApiVersionsResponse: KafkaResponse {
         }
     }
 
-    /// A feature the broker supports (tagged field 0, v3+).
+    /// A feature the broker supports (schema struct `SupportedFeatureKey`, tagged field 0, v3+).
     public struct SupportedFeature: Hashable, Sendable {
+        /// The feature's name.
         public var name: String
+        /// Lowest supported version of the feature.
         public var minVersion: Int16
+        /// Highest supported version of the feature.
         public var maxVersion: Int16
+        /// Tags this code does not know.
         public var unknownTaggedFields: [KafkaTaggedField]
 
+        /// Makes an entry.
         public init(name: String, minVersion: Int16, maxVersion: Int16, unknownTaggedFields: [KafkaTaggedField] = []) {
             self.name = name
             self.minVersion = minVersion
@@ -82,13 +49,18 @@ public struct ApiVersionsResponse: KafkaResponse {
         }
     }
 
-    /// A cluster-wide finalized feature (tagged field 2, v3+).
+    /// A cluster-wide finalized feature (schema struct `FinalizedFeatureKey`, tagged field 2, v3+).
     public struct FinalizedFeature: Hashable, Sendable {
+        /// The feature's name.
         public var name: String
+        /// The finalized maximum version level.
         public var maxVersionLevel: Int16
+        /// The finalized minimum version level.
         public var minVersionLevel: Int16
+        /// Tags this code does not know.
         public var unknownTaggedFields: [KafkaTaggedField]
 
+        /// Makes an entry.
         public init(name: String, maxVersionLevel: Int16, minVersionLevel: Int16, unknownTaggedFields: [KafkaTaggedField] = []) {
             self.name = name
             self.maxVersionLevel = maxVersionLevel
@@ -131,6 +103,9 @@ public struct ApiVersionsResponse: KafkaResponse {
         self.unknownTaggedFields = unknownTaggedFields
     }
 
+    /// The top-level error as a ``KafkaErrorCode``.
+    public var error: KafkaErrorCode { KafkaErrorCode(rawValue: errorCode) }
+
     /// The range the broker supports for `apiKey`, if it lists it.
     public func versions(of apiKey: KafkaApiKey) -> ClosedRange<Int16>? {
         guard let entry = apiKeys.first(where: { $0.apiKey == apiKey }), entry.minVersion <= entry.maxVersion else {
@@ -141,51 +116,64 @@ public struct ApiVersionsResponse: KafkaResponse {
 
     public func encode(into buffer: inout ByteBuffer, version: Int16) throws {
         try Self.checkVersion(version)
+        try Self.encodeAtomically(into: &buffer) { buffer in
+            try encodeBody(into: &buffer, version: version)
+        }
+    }
+
+    private func encodeBody(into buffer: inout ByteBuffer, version: Int16) throws {
         let flexible = Self.isFlexible(version)
         buffer.writeInteger(errorCode)
-        buffer.writeKafkaArray(apiKeys, compact: flexible) { buffer, entry in
+        try buffer.writeKafkaArray(apiKeys, compact: flexible) { buffer, entry in
             buffer.writeInteger(entry.apiKey.rawValue)
             buffer.writeInteger(entry.minVersion)
             buffer.writeInteger(entry.maxVersion)
-            if flexible { buffer.writeKafkaTaggedFields(entry.unknownTaggedFields) }
+            try Self.writeTaggedFields(
+                [], unknown: entry.unknownTaggedFields, into: &buffer, flexible: flexible, field: "api_keys", version: version)
         }
         if version >= 1 { buffer.writeInteger(throttleTimeMs) }
-        guard flexible else { return }
-        var tagged = unknownTaggedFields
-        if !supportedFeatures.isEmpty {
-            tagged.append(KafkaTaggedField(tag: 0) { buffer in
-                buffer.writeKafkaArray(supportedFeatures, compact: true) { buffer, feature in
-                    buffer.writeKafkaString(feature.name, compact: true)
-                    buffer.writeInteger(feature.minVersion)
-                    buffer.writeInteger(feature.maxVersion)
-                    buffer.writeKafkaTaggedFields(feature.unknownTaggedFields)
-                }
-            })
+        var known: [KafkaTaggedField] = []
+        if flexible {
+            if !supportedFeatures.isEmpty {
+                known.append(try KafkaTaggedField(tag: 0) { buffer in
+                    try buffer.writeKafkaArray(supportedFeatures, compact: true) { buffer, feature in
+                        buffer.writeKafkaString(feature.name, compact: true)
+                        buffer.writeInteger(feature.minVersion)
+                        buffer.writeInteger(feature.maxVersion)
+                        try Self.writeTaggedFields(
+                            [], unknown: feature.unknownTaggedFields, into: &buffer, flexible: true,
+                            field: "supported_features", version: version)
+                    }
+                })
+            }
+            if finalizedFeaturesEpoch != -1 {
+                known.append(KafkaTaggedField(tag: 1) { $0.writeInteger(finalizedFeaturesEpoch) })
+            }
+            if !finalizedFeatures.isEmpty {
+                known.append(try KafkaTaggedField(tag: 2) { buffer in
+                    try buffer.writeKafkaArray(finalizedFeatures, compact: true) { buffer, feature in
+                        buffer.writeKafkaString(feature.name, compact: true)
+                        buffer.writeInteger(feature.maxVersionLevel)
+                        buffer.writeInteger(feature.minVersionLevel)
+                        try Self.writeTaggedFields(
+                            [], unknown: feature.unknownTaggedFields, into: &buffer, flexible: true,
+                            field: "finalized_features", version: version)
+                    }
+                })
+            }
+            if zkMigrationReady {
+                known.append(KafkaTaggedField(tag: 3) { $0.writeKafkaBool(true) })
+            }
         }
-        if finalizedFeaturesEpoch != -1 {
-            tagged.append(KafkaTaggedField(tag: 1) { $0.writeInteger(finalizedFeaturesEpoch) })
-        }
-        if !finalizedFeatures.isEmpty {
-            tagged.append(KafkaTaggedField(tag: 2) { buffer in
-                buffer.writeKafkaArray(finalizedFeatures, compact: true) { buffer, feature in
-                    buffer.writeKafkaString(feature.name, compact: true)
-                    buffer.writeInteger(feature.maxVersionLevel)
-                    buffer.writeInteger(feature.minVersionLevel)
-                    buffer.writeKafkaTaggedFields(feature.unknownTaggedFields)
-                }
-            })
-        }
-        if zkMigrationReady {
-            tagged.append(KafkaTaggedField(tag: 3) { $0.writeKafkaBool(true) })
-        }
-        buffer.writeKafkaTaggedFields(tagged)
+        try Self.writeTaggedFields(
+            known, unknown: unknownTaggedFields, into: &buffer, flexible: flexible, field: "_tagged_fields", version: version)
     }
 
     public init(from reader: inout KafkaReader, version: Int16) throws {
         let flexible = Self.isFlexible(version)
         self.init()
         errorCode = try reader.int16("error_code")
-        apiKeys = try reader.array("api_keys", compact: flexible) { reader in
+        apiKeys = try reader.boundedArray("api_keys", compact: flexible, minimumElementSize: flexible ? 7 : 6) { reader in
             ApiVersion(
                 apiKey: KafkaApiKey(rawValue: try reader.int16("api_key")),
                 minVersion: try reader.int16("min_version"),
@@ -197,8 +185,8 @@ public struct ApiVersionsResponse: KafkaResponse {
         for field in try reader.taggedFields() {
             switch field.tag {
             case 0:
-                supportedFeatures = try field.decode(context: "ApiVersionsResponse.supported_features") { reader in
-                    try reader.array(compact: true) { reader in
+                supportedFeatures = try reader.decodeTagged(field, "supported_features") { reader in
+                    try reader.boundedArray("supported_features", compact: true, minimumElementSize: 6) { reader in
                         SupportedFeature(
                             name: try reader.string("name", compact: true),
                             minVersion: try reader.int16("min_version"),
@@ -207,12 +195,12 @@ public struct ApiVersionsResponse: KafkaResponse {
                     }
                 }
             case 1:
-                finalizedFeaturesEpoch = try field.decode(context: "ApiVersionsResponse.finalized_features_epoch") {
-                    try $0.int64()
+                finalizedFeaturesEpoch = try reader.decodeTagged(field, "finalized_features_epoch") {
+                    try $0.int64("finalized_features_epoch")
                 }
             case 2:
-                finalizedFeatures = try field.decode(context: "ApiVersionsResponse.finalized_features") { reader in
-                    try reader.array(compact: true) { reader in
+                finalizedFeatures = try reader.decodeTagged(field, "finalized_features") { reader in
+                    try reader.boundedArray("finalized_features", compact: true, minimumElementSize: 6) { reader in
                         FinalizedFeature(
                             name: try reader.string("name", compact: true),
                             maxVersionLevel: try reader.int16("max_version_level"),
@@ -221,7 +209,7 @@ public struct ApiVersionsResponse: KafkaResponse {
                     }
                 }
             case 3:
-                zkMigrationReady = try field.decode(context: "ApiVersionsResponse.zk_migration_ready") { try $0.bool() }
+                zkMigrationReady = try reader.decodeTagged(field, "zk_migration_ready") { try $0.bool("zk_migration_ready") }
             default:
                 unknownTaggedFields.append(field)
             }

@@ -1,1 +1,0 @@
-// The Checkpointing module. See ARCHITECTURE.md for its file map.

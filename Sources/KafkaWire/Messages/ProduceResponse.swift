@@ -1,0 +1,287 @@
+import NIOCore
+
+/// Produce response: per partition, the error code and the offset given to the first record appended.
+///
+/// Versions: 3-12. 5 adds the log start offset; 8 the per-record errors and an error message; 9 is the
+/// first flexible version; 10 adds the tagged ``PartitionProduceResponse/currentLeader`` and
+/// ``nodeEndpoints`` (where to go after NOT_LEADER_OR_FOLLOWER); 11-12 only add error codes.
+public struct ProduceResponse: KafkaResponse {
+    public static let apiKey = KafkaApiKey.produce
+    public static let supportedVersions: ClosedRange<Int16> = 3...12
+    public static let firstFlexibleVersion: Int16? = 9
+
+    /// A record that made the broker drop the whole batch (v8+).
+    public struct BatchIndexAndErrorMessage: Hashable, Sendable {
+        /// The index of the record inside its batch.
+        public var batchIndex: Int32
+        /// Why the record was rejected, or `nil`.
+        public var batchIndexErrorMessage: String?
+        /// Tags this code does not know.
+        public var unknownTaggedFields: [KafkaTaggedField]
+
+        /// Makes an entry.
+        public init(batchIndex: Int32 = 0, batchIndexErrorMessage: String? = nil, unknownTaggedFields: [KafkaTaggedField] = []) {
+            self.batchIndex = batchIndex
+            self.batchIndexErrorMessage = batchIndexErrorMessage
+            self.unknownTaggedFields = unknownTaggedFields
+        }
+    }
+
+    /// The leader a partition moved to (tagged field 0 of a partition, v10+).
+    public struct LeaderIdAndEpoch: Hashable, Sendable {
+        /// The new leader's broker id, -1 if unknown.
+        public var leaderId: Int32
+        /// The new leader's epoch, -1 if unknown.
+        public var leaderEpoch: Int32
+        /// Tags this code does not know.
+        public var unknownTaggedFields: [KafkaTaggedField]
+
+        /// Makes a value; the defaults mean "unknown" and are not written.
+        public init(leaderId: Int32 = -1, leaderEpoch: Int32 = -1, unknownTaggedFields: [KafkaTaggedField] = []) {
+            self.leaderId = leaderId
+            self.leaderEpoch = leaderEpoch
+            self.unknownTaggedFields = unknownTaggedFields
+        }
+    }
+
+    /// The outcome for one partition.
+    public struct PartitionProduceResponse: Hashable, Sendable {
+        /// The partition index.
+        public var index: Int32
+        /// The error code, 0 if the batches were appended.
+        public var errorCode: Int16
+        /// The offset of the first record appended.
+        public var baseOffset: Int64
+        /// The broker's append time when the topic uses LogAppendTime, else -1.
+        public var logAppendTimeMs: Int64
+        /// The partition's log start offset (v5+), -1 if unknown.
+        public var logStartOffset: Int64
+        /// Records that made the broker drop the batch (v8+).
+        public var recordErrors: [BatchIndexAndErrorMessage]
+        /// A message summing up the error (v8+), or `nil`.
+        public var errorMessage: String?
+        /// The partition's current leader (v10+, tag 0); the default (-1, -1) is not written.
+        public var currentLeader: LeaderIdAndEpoch
+        /// Tags this code does not know.
+        public var unknownTaggedFields: [KafkaTaggedField]
+
+        /// Makes a partition entry.
+        public init(
+            index: Int32 = 0, errorCode: Int16 = 0, baseOffset: Int64 = 0, logAppendTimeMs: Int64 = -1,
+            logStartOffset: Int64 = -1, recordErrors: [BatchIndexAndErrorMessage] = [], errorMessage: String? = nil,
+            currentLeader: LeaderIdAndEpoch = LeaderIdAndEpoch(), unknownTaggedFields: [KafkaTaggedField] = []
+        ) {
+            self.index = index
+            self.errorCode = errorCode
+            self.baseOffset = baseOffset
+            self.logAppendTimeMs = logAppendTimeMs
+            self.logStartOffset = logStartOffset
+            self.recordErrors = recordErrors
+            self.errorMessage = errorMessage
+            self.currentLeader = currentLeader
+            self.unknownTaggedFields = unknownTaggedFields
+        }
+
+        /// The partition's error as a ``KafkaErrorCode``.
+        public var error: KafkaErrorCode { KafkaErrorCode(rawValue: errorCode) }
+    }
+
+    /// The outcome for one topic.
+    public struct TopicProduceResponse: Hashable, Sendable {
+        /// The topic name.
+        public var name: String
+        /// The outcome per partition.
+        public var partitionResponses: [PartitionProduceResponse]
+        /// Tags this code does not know.
+        public var unknownTaggedFields: [KafkaTaggedField]
+
+        /// Makes a topic entry.
+        public init(name: String = "", partitionResponses: [PartitionProduceResponse] = [], unknownTaggedFields: [KafkaTaggedField] = []) {
+            self.name = name
+            self.partitionResponses = partitionResponses
+            self.unknownTaggedFields = unknownTaggedFields
+        }
+    }
+
+    /// A broker named by a ``LeaderIdAndEpoch`` (top-level tagged field 0, v10+).
+    public struct NodeEndpoint: Hashable, Sendable {
+        /// The broker id.
+        public var nodeId: Int32
+        /// The broker's host name.
+        public var host: String
+        /// The broker's port.
+        public var port: Int32
+        /// The broker's rack, or `nil`.
+        public var rack: String?
+        /// Tags this code does not know.
+        public var unknownTaggedFields: [KafkaTaggedField]
+
+        /// Makes an endpoint.
+        public init(nodeId: Int32 = 0, host: String = "", port: Int32 = 0, rack: String? = nil, unknownTaggedFields: [KafkaTaggedField] = []) {
+            self.nodeId = nodeId
+            self.host = host
+            self.port = port
+            self.rack = rack
+            self.unknownTaggedFields = unknownTaggedFields
+        }
+    }
+
+    /// The outcome per topic.
+    public var responses: [TopicProduceResponse]
+    /// Throttle time in milliseconds.
+    public var throttleTimeMs: Int32
+    /// Endpoints of the leaders named in the partitions (v10+, tag 0); empty is not written.
+    public var nodeEndpoints: [NodeEndpoint]
+    /// Tags this code does not know.
+    public var unknownTaggedFields: [KafkaTaggedField]
+
+    /// Makes a response.
+    public init(
+        responses: [TopicProduceResponse] = [], throttleTimeMs: Int32 = 0, nodeEndpoints: [NodeEndpoint] = [],
+        unknownTaggedFields: [KafkaTaggedField] = []
+    ) {
+        self.responses = responses
+        self.throttleTimeMs = throttleTimeMs
+        self.nodeEndpoints = nodeEndpoints
+        self.unknownTaggedFields = unknownTaggedFields
+    }
+
+    public func encode(into buffer: inout ByteBuffer, version: Int16) throws {
+        try Self.checkVersion(version)
+        try Self.encodeAtomically(into: &buffer) { buffer in
+            try encodeBody(into: &buffer, version: version)
+        }
+    }
+
+    private func encodeBody(into buffer: inout ByteBuffer, version: Int16) throws {
+        let flexible = Self.isFlexible(version)
+        try buffer.writeKafkaArray(responses, compact: flexible) { buffer, topic in
+            buffer.writeKafkaString(topic.name, compact: flexible)
+            try buffer.writeKafkaArray(topic.partitionResponses, compact: flexible) { buffer, partition in
+                try Self.encodePartition(partition, into: &buffer, version: version)
+            }
+            try Self.writeTaggedFields(
+                [], unknown: topic.unknownTaggedFields, into: &buffer, flexible: flexible, field: "responses", version: version)
+        }
+        buffer.writeInteger(throttleTimeMs)
+        var known: [KafkaTaggedField] = []
+        if version >= 10, !nodeEndpoints.isEmpty {
+            known.append(try KafkaTaggedField(tag: 0) { buffer in
+                try buffer.writeKafkaArray(nodeEndpoints, compact: true) { buffer, node in
+                    buffer.writeInteger(node.nodeId)
+                    buffer.writeKafkaString(node.host, compact: true)
+                    buffer.writeInteger(node.port)
+                    buffer.writeKafkaNullableString(node.rack, compact: true)
+                    try Self.writeTaggedFields(
+                        [], unknown: node.unknownTaggedFields, into: &buffer, flexible: true, field: "node_endpoints",
+                        version: version)
+                }
+            })
+        }
+        try Self.writeTaggedFields(
+            known, unknown: unknownTaggedFields, into: &buffer, flexible: flexible, field: "_tagged_fields", version: version)
+    }
+
+    private static func encodePartition(_ partition: PartitionProduceResponse, into buffer: inout ByteBuffer, version: Int16) throws {
+        let flexible = isFlexible(version)
+        buffer.writeInteger(partition.index)
+        buffer.writeInteger(partition.errorCode)
+        buffer.writeInteger(partition.baseOffset)
+        buffer.writeInteger(partition.logAppendTimeMs)
+        if version >= 5 { buffer.writeInteger(partition.logStartOffset) }
+        if version >= 8 {
+            try buffer.writeKafkaArray(partition.recordErrors, compact: flexible) { buffer, recordError in
+                buffer.writeInteger(recordError.batchIndex)
+                buffer.writeKafkaNullableString(recordError.batchIndexErrorMessage, compact: flexible)
+                try writeTaggedFields(
+                    [], unknown: recordError.unknownTaggedFields, into: &buffer, flexible: flexible,
+                    field: "partition_responses.record_errors", version: version)
+            }
+            buffer.writeKafkaNullableString(partition.errorMessage, compact: flexible)
+        }
+        var known: [KafkaTaggedField] = []
+        if version >= 10, partition.currentLeader != LeaderIdAndEpoch() {
+            known.append(try KafkaTaggedField(tag: 0) { buffer in
+                buffer.writeInteger(partition.currentLeader.leaderId)
+                buffer.writeInteger(partition.currentLeader.leaderEpoch)
+                try writeTaggedFields(
+                    [], unknown: partition.currentLeader.unknownTaggedFields, into: &buffer, flexible: true,
+                    field: "partition_responses.current_leader", version: version)
+            })
+        }
+        try writeTaggedFields(
+            known, unknown: partition.unknownTaggedFields, into: &buffer, flexible: flexible,
+            field: "partition_responses", version: version)
+    }
+
+    public init(from reader: inout KafkaReader, version: Int16) throws {
+        let flexible = Self.isFlexible(version)
+        self.init()
+        responses = try reader.boundedArray("responses", compact: flexible, minimumElementSize: 2) { reader in
+            var topic = TopicProduceResponse()
+            topic.name = try reader.string("responses.name", compact: flexible)
+            topic.partitionResponses = try reader.boundedArray(
+                "responses.partition_responses", compact: flexible, minimumElementSize: 22
+            ) { reader in
+                try Self.decodePartition(from: &reader, version: version)
+            }
+            if flexible { topic.unknownTaggedFields = try reader.taggedFields("responses._tagged_fields") }
+            return topic
+        }
+        throttleTimeMs = try reader.int32("throttle_time_ms")
+        guard flexible else { return }
+        for field in try reader.taggedFields() {
+            switch field.tag {
+            case 0 where version >= 10:
+                nodeEndpoints = try reader.decodeTagged(field, "node_endpoints") { reader in
+                    try reader.boundedArray("node_endpoints", compact: true, minimumElementSize: 11) { reader in
+                        NodeEndpoint(
+                            nodeId: try reader.int32("node_endpoints.node_id"),
+                            host: try reader.string("node_endpoints.host", compact: true),
+                            port: try reader.int32("node_endpoints.port"),
+                            rack: try reader.nullableString("node_endpoints.rack", compact: true),
+                            unknownTaggedFields: try reader.taggedFields("node_endpoints._tagged_fields"))
+                    }
+                }
+            default:
+                unknownTaggedFields.append(field)
+            }
+        }
+    }
+
+    private static func decodePartition(from reader: inout KafkaReader, version: Int16) throws -> PartitionProduceResponse {
+        let flexible = isFlexible(version)
+        var partition = PartitionProduceResponse()
+        partition.index = try reader.int32("partition_responses.index")
+        partition.errorCode = try reader.int16("partition_responses.error_code")
+        partition.baseOffset = try reader.int64("partition_responses.base_offset")
+        partition.logAppendTimeMs = try reader.int64("partition_responses.log_append_time_ms")
+        if version >= 5 { partition.logStartOffset = try reader.int64("partition_responses.log_start_offset") }
+        if version >= 8 {
+            partition.recordErrors = try reader.boundedArray(
+                "partition_responses.record_errors", compact: flexible, minimumElementSize: 5
+            ) { reader in
+                BatchIndexAndErrorMessage(
+                    batchIndex: try reader.int32("record_errors.batch_index"),
+                    batchIndexErrorMessage: try reader.nullableString("record_errors.batch_index_error_message", compact: flexible),
+                    unknownTaggedFields: flexible ? try reader.taggedFields("record_errors._tagged_fields") : [])
+            }
+            partition.errorMessage = try reader.nullableString("partition_responses.error_message", compact: flexible)
+        }
+        guard flexible else { return partition }
+        for field in try reader.taggedFields("partition_responses._tagged_fields") {
+            switch field.tag {
+            case 0 where version >= 10:
+                partition.currentLeader = try reader.decodeTagged(field, "partition_responses.current_leader") { reader in
+                    LeaderIdAndEpoch(
+                        leaderId: try reader.int32("current_leader.leader_id"),
+                        leaderEpoch: try reader.int32("current_leader.leader_epoch"),
+                        unknownTaggedFields: try reader.taggedFields("current_leader._tagged_fields"))
+                }
+            default:
+                partition.unknownTaggedFields.append(field)
+            }
+        }
+        return partition
+    }
+}
