@@ -14,7 +14,7 @@ public struct BrokerAddress: Hashable, Sendable, CustomStringConvertible {
     /// Parses `host:port`, `[v6]:port`, with an optional `scheme://` prefix (`PLAINTEXT://`, `tcp://`).
     public init?(parsing text: String) {
         var rest = Substring(text.trimmingCharacters(in: " \t"))
-        if let scheme = rest.range(of: "://") { rest = rest[scheme.upperBound...] }
+        if let scheme = rest.firstRange(of: "://") { rest = rest[scheme.upperBound...] }
         if rest.hasPrefix("[") {
             guard let close = rest.firstIndex(of: "]") else { return nil }
             host = String(rest[rest.index(after: rest.startIndex)..<close])
@@ -32,7 +32,7 @@ public struct BrokerAddress: Hashable, Sendable, CustomStringConvertible {
     public var description: String { host.contains(":") ? "[\(host)]:\(port)" : "\(host):\(port)" }
 }
 
-extension String {
+extension StringProtocol {
     func trimmingCharacters(in set: String) -> String {
         let characters = Set(set)
         var view = Substring(self)

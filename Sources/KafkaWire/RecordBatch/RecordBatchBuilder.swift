@@ -38,6 +38,16 @@ public struct RecordBatchBuilder: Sendable {
         return KafkaVarint.size(signed: Int64(body)) + body
     }
 
+    /// An upper bound of the size a record with these parts adds to any batch (its timestamp and offset
+    /// deltas taken at their longest), for reserving memory before choosing the batch.
+    public static func estimatedRecordSize(keyLength: Int, valueLength: Int, headerCount: Int, headersSize: Int) -> Int {
+        let body = 1 + KafkaVarint.maximumLength64 + KafkaVarint.maximumLength32
+            + KafkaVarint.size(signed: Int64(keyLength)) + max(keyLength, 0)
+            + KafkaVarint.size(signed: Int64(valueLength)) + max(valueLength, 0)
+            + KafkaVarint.size(signed: Int64(headerCount)) + headersSize
+        return KafkaVarint.size(signed: Int64(body)) + body
+    }
+
     /// Appends a record. `key`/`value` `nil` are null. `headersSize` is the encoded size of the
     /// `headerCount` headers, which `writeHeaders` writes at the pointer it gets (exactly `headersSize` bytes).
     /// This is the primitive every other `append` builds on; the agent uses it to write its per-line

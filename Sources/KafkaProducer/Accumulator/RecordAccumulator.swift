@@ -1,0 +1,273 @@
+import KafkaWire
+
+/// Collects records into one open batch per partition, bounded by `buffer.memory`.
+///
+/// Called from any thread (`send` runs on the caller's thread); everything is guarded by one lock. A batch
+/// closes when the next record would not fit in `batch.size`, when it reaches `batch.size`, when it has
+/// lingered `linger.ms` (``closeLingering(now:isBacklogged:)``, called by the producer core), or on flush.
+/// Closed batches are returned to the caller, which hands them to compression.
+final class RecordAccumulator: @unchecked Sendable {
+    /// Per-record framing overhead allowed for when checking a record against `max.request.size`.
+    static let requestOverhead = 200
+
+    private let monitor = Monitor()
+    private var topics: [String: TopicHandle] = [:]
+    private var bufferedBytes = 0
+    private var openBatchCount = 0
+    private var closed = false
+    private let batchSize: Int
+    private let bufferMemory: Int
+    private let maxRequestSize: Int
+    private let lingerNs: UInt64
+    private let ignoreKeys: Bool
+    /// Called (outside the lock) when a topic needs metadata or a new batch starts lingering.
+    private let wake: @Sendable (WakeReason) -> Void
+    private var random = SystemRandomNumberGenerator()
+
+    /// Why the accumulator wakes the core.
+    enum WakeReason: Sendable {
+        /// A topic was seen for the first time: fetch its metadata.
+        case newTopic(String)
+        /// A batch started; it must be closed at this monotonic time at the latest.
+        case lingerDeadline(UInt64)
+    }
+
+    init(configuration: ProducerConfiguration, wake: @escaping @Sendable (WakeReason) -> Void) {
+        batchSize = configuration.effectiveBatchSize
+        bufferMemory = configuration.bufferMemory
+        maxRequestSize = configuration.maxRequestSize
+        lingerNs = UInt64(configuration.lingerMs) * 1_000_000
+        ignoreKeys = configuration.partitionerIgnoreKeys
+        self.wake = wake
+    }
+
+    /// Bytes of records held (open and closed batches not yet completed).
+    var buffered: Int { monitor.withLock { bufferedBytes } }
+
+    /// Names of every topic records were sent to (for metadata requests).
+    var topicNames: [String] { monitor.withLock { Array(topics.keys) } }
+
+    /// Installs metadata for `topic`: its partition count and which partitions have a leader now, or an
+    /// error that fails sends to it at once. Wakes senders waiting for it.
+    func updateTopic(_ topic: String, partitionCount: Int32, available: [Int32], error: ProducerError?) {
+        monitor.withLock {
+            let handle = topics[topic] ?? TopicHandle(name: topic)
+            topics[topic] = handle
+            if partitionCount > 0 { handle.setPartitions(count: partitionCount, available: available) }
+            handle.fatalError = error
+            monitor.broadcast()
+        }
+    }
+
+    /// Appends one record; blocks up to `deadline` (monotonic ns) for metadata or buffer space.
+    ///
+    /// `partitionKey` (the key bytes) chooses the partition with murmur2 unless `partition` is given or
+    /// keys are ignored; keyless records go to the sticky partition. Returns the partition chosen and any
+    /// batches that closed (to be compressed and sent).
+    func append(
+        topic: String, partition explicitPartition: Int32?, timestamp: Int64, key: UnsafeRawBufferPointer?,
+        value: UnsafeRawBufferPointer?, headerCount: Int, headersSize: Int,
+        writeHeaders: (UnsafeMutableRawPointer) -> Void, token: UInt64, deadline: UInt64
+    ) throws(ProducerError) -> (partition: Int32, closed: [ClosedBatch]) {
+        var closedBatches: [ClosedBatch] = []
+        var wakeReason: WakeReason? = nil
+        defer { if let wakeReason { wake(wakeReason) } }
+        pthreadLock()
+        defer { pthreadUnlock() }
+        guard !closed else { throw ProducerError(.closed, topic: topic, "the producer is closed") }
+        let handle: TopicHandle
+        if let known = topics[topic] {
+            handle = known
+        } else {
+            handle = TopicHandle(name: topic)
+            topics[topic] = handle
+            // The wake must happen now, not at return: the metadata it triggers is what we wait for.
+            pthreadUnlock()
+            wake(.newTopic(topic))
+            pthreadLock()
+        }
+        while handle.partitionCount == 0 && handle.fatalError == nil {
+            guard !closed else { throw ProducerError(.closed, topic: topic, "the producer is closed") }
+            if !monitor.wait(until: deadline) && MonotonicClock.now() >= deadline {
+                throw ProducerError(
+                    .metadataTimeout, topic: topic, "no metadata for the topic within max.block.ms (does it exist?)")
+            }
+        }
+        if let fatal = handle.fatalError { throw fatal }
+
+        let size = RecordBatchBuilder.estimatedRecordSize(
+            keyLength: key?.count ?? -1, valueLength: value?.count ?? -1, headerCount: headerCount, headersSize: headersSize)
+        guard size + RecordBatchLayout.headerSize + Self.requestOverhead <= maxRequestSize else {
+            throw ProducerError(
+                .recordTooLarge, topic: topic,
+                "the record is \(size) bytes, more than max.request.size (\(maxRequestSize)) allows")
+        }
+        while bufferedBytes + size > bufferMemory && bufferedBytes > 0 {
+            guard !closed else { throw ProducerError(.closed, topic: topic, "the producer is closed") }
+            if !monitor.wait(until: deadline) && MonotonicClock.now() >= deadline {
+                throw ProducerError(
+                    .bufferExhausted, topic: topic,
+                    "buffer.memory (\(bufferMemory) bytes) stayed full for max.block.ms; the brokers are not keeping up")
+            }
+        }
+
+        var partition: Int32
+        let keyed = key != nil && !ignoreKeys && explicitPartition == nil
+        if let explicitPartition {
+            guard explicitPartition >= 0, explicitPartition < handle.partitionCount else {
+                throw ProducerError(
+                    .invalidPartition, topic: topic, partition: explicitPartition,
+                    "the topic has \(handle.partitionCount) partitions")
+            }
+            partition = explicitPartition
+        } else if keyed, let key {
+            partition = Murmur2.partition(forKey: key, partitionCount: handle.partitionCount)
+        } else {
+            partition = stickyPartition(of: handle)
+        }
+
+        // Close the open batch if this record does not fit; keyless records then move to a new sticky partition.
+        if let open = handle.slots[Int(partition)].open,
+            open.builder.builder.sizeInBytes + size > batchSize
+        {
+            closedBatches.append(close(handle, partition))
+            if !keyed && explicitPartition == nil {
+                handle.stickyPartition = nil
+                partition = stickyPartition(of: handle)
+                if let other = handle.slots[Int(partition)].open, other.builder.builder.sizeInBytes + size > batchSize {
+                    closedBatches.append(close(handle, partition))
+                }
+            }
+        }
+        if handle.slots[Int(partition)].open == nil {
+            let now = MonotonicClock.now()
+            handle.slots[Int(partition)].open = OpenBatch(
+                builder: RecordBatchBuilderBox(capacity: min(batchSize, max(size * 2, 4096))), tokens: [],
+                createdAt: now, reservedBytes: 0)
+            openBatchCount += 1
+            wakeReason = .lingerDeadline(now + lingerNs)
+        }
+        let box = handle.slots[Int(partition)].open!.builder
+        box.builder.append(
+            timestamp: timestamp, key: key, value: value, headerCount: headerCount, headersSize: headersSize,
+            writeHeaders: writeHeaders)
+        handle.slots[Int(partition)].open!.tokens.append(token)
+        handle.slots[Int(partition)].open!.reservedBytes += size
+        bufferedBytes += size
+        if box.builder.sizeInBytes >= batchSize {
+            closedBatches.append(close(handle, partition))
+            if !keyed && explicitPartition == nil { handle.stickyPartition = nil }
+        }
+        return (partition, closedBatches)
+    }
+
+    /// Closes batches that have lingered `linger.ms` and whose partition has nothing waiting to be sent
+    /// (a backlogged partition keeps filling its batch: natural batching under load). Returns them and
+    /// the next linger deadline, if any batch stays open.
+    func closeLingering(now: UInt64, isBacklogged: (TopicPartition) -> Bool) -> (closed: [ClosedBatch], next: UInt64?) {
+        monitor.withLock {
+            var result: [ClosedBatch] = []
+            var next: UInt64? = nil
+            guard openBatchCount > 0 else { return ([], nil) }
+            for handle in topics.values {
+                for index in handle.slots.indices {
+                    guard let open = handle.slots[index].open else { continue }
+                    let due = open.createdAt + lingerNs
+                    let partition = TopicPartition(topic: handle.name, partition: Int32(index))
+                    if due <= now && !isBacklogged(partition) {
+                        result.append(close(handle, Int32(index)))
+                        if handle.stickyPartition == Int32(index) { handle.stickyPartition = nil }
+                    } else {
+                        let retry = due <= now ? now + 1_000_000 : due
+                        next = min(next ?? retry, retry)
+                    }
+                }
+            }
+            return (result, next)
+        }
+    }
+
+    /// Closes every open batch (flush and close).
+    func closeAll() -> [ClosedBatch] {
+        monitor.withLock {
+            var result: [ClosedBatch] = []
+            for handle in topics.values {
+                for index in handle.slots.indices where handle.slots[index].open != nil {
+                    result.append(close(handle, Int32(index)))
+                }
+                handle.stickyPartition = nil
+            }
+            return result
+        }
+    }
+
+    /// The partition count of `topic`, waiting until `deadline` for its metadata.
+    func partitionCount(of topic: String, deadline: UInt64) throws(ProducerError) -> Int32 {
+        var isNew = false
+        monitor.withLock {
+            if topics[topic] == nil {
+                topics[topic] = TopicHandle(name: topic)
+                isNew = true
+            }
+        }
+        if isNew { wake(.newTopic(topic)) }
+        pthreadLock()
+        defer { pthreadUnlock() }
+        let handle = topics[topic]!
+        while handle.partitionCount == 0 && handle.fatalError == nil {
+            guard !closed else { throw ProducerError(.closed, topic: topic, "the producer is closed") }
+            if !monitor.wait(until: deadline) && MonotonicClock.now() >= deadline {
+                throw ProducerError(.metadataTimeout, topic: topic, "no metadata for the topic within max.block.ms (does it exist?)")
+            }
+        }
+        if let fatal = handle.fatalError { throw fatal }
+        return handle.partitionCount
+    }
+
+    /// Returns `bytes` of `buffer.memory` after a batch completed, waking blocked senders.
+    func release(_ bytes: Int) {
+        monitor.withLock {
+            bufferedBytes -= bytes
+            monitor.broadcast()
+        }
+    }
+
+    /// Refuses further appends and wakes blocked senders (they fail with `closed`).
+    func shutDown() {
+        monitor.withLock {
+            closed = true
+            monitor.broadcast()
+        }
+    }
+
+    // MARK: - Under the lock
+
+    private func pthreadLock() { monitor.lock() }
+    private func pthreadUnlock() { monitor.unlock() }
+
+    private func stickyPartition(of handle: TopicHandle) -> Int32 {
+        if let sticky = handle.stickyPartition { return sticky }
+        let choices = handle.availablePartitions
+        let chosen: Int32
+        if choices.isEmpty {
+            chosen = Int32.random(in: 0..<handle.partitionCount, using: &random)
+        } else {
+            chosen = choices[Int.random(in: 0..<choices.count, using: &random)]
+        }
+        handle.stickyPartition = chosen
+        return chosen
+    }
+
+    private func close(_ handle: TopicHandle, _ partition: Int32) -> ClosedBatch {
+        let slot = Int(partition)
+        let open = handle.slots[slot].open!
+        handle.slots[slot].open = nil
+        let index = handle.slots[slot].nextIndex
+        handle.slots[slot].nextIndex += 1
+        openBatchCount -= 1
+        return ClosedBatch(
+            topicPartition: TopicPartition(topic: handle.name, partition: partition), index: index,
+            builder: open.builder.builder, tokens: open.tokens, createdAt: open.createdAt,
+            reservedBytes: open.reservedBytes)
+    }
+}

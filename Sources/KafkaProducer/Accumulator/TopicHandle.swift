@@ -1,0 +1,51 @@
+/// What the accumulator knows of one topic: its partitions (from metadata), the sticky partition of
+/// keyless records, and the batch being filled for each partition. Guarded by the accumulator's lock.
+final class TopicHandle: @unchecked Sendable {
+    /// One partition's open batch and batch counter.
+    struct PartitionSlot {
+        var open: OpenBatch?
+        var nextIndex: UInt64 = 0
+    }
+
+    /// The topic's name.
+    let name: String
+    /// Number of partitions; 0 until metadata arrives.
+    var partitionCount: Int32 = 0
+    /// Partitions that have a leader now (keyless records go to these).
+    var availablePartitions: [Int32] = []
+    /// Where keyless records go until the batch there closes.
+    var stickyPartition: Int32?
+    /// A metadata error that makes sending to this topic fail at once (authorization, invalid topic).
+    var fatalError: ProducerError?
+    /// Open batches, indexed by partition.
+    var slots: [PartitionSlot] = []
+
+    init(name: String) { self.name = name }
+
+    /// Resizes the slots after metadata changed the partition count (partitions only ever grow).
+    func setPartitions(count: Int32, available: [Int32]) {
+        partitionCount = count
+        availablePartitions = available
+        if slots.count < Int(count) {
+            slots.append(contentsOf: repeatElement(PartitionSlot(), count: Int(count) - slots.count))
+        }
+        if let sticky = stickyPartition, !available.contains(sticky) { stickyPartition = nil }
+    }
+}
+
+/// The batch being filled for one partition.
+struct OpenBatch {
+    var builder: RecordBatchBuilderBox
+    var tokens: [UInt64]
+    var createdAt: UInt64
+    var reservedBytes: Int
+}
+
+import KafkaWire
+
+/// Holds a builder so that appending does not copy it out of the slot array (a class box keeps the
+/// builder's buffer uniquely referenced while it grows).
+final class RecordBatchBuilderBox: @unchecked Sendable {
+    var builder: RecordBatchBuilder
+    init(capacity: Int) { builder = RecordBatchBuilder(capacity: capacity) }
+}

@@ -1,0 +1,56 @@
+import KafkaWire
+import NIOConcurrencyHelpers
+import NIOCore
+import NIOPosix
+
+/// Seals closed batches (encode header, compress) on a pool of threads, so that gzip uses every core.
+/// Each thread borrows a compressor from a small stack, so codec contexts are reused, never shared.
+final class CompressionService: Sendable {
+    private let pool: NIOThreadPool
+    private let compressors: NIOLockedValueBox<[CompressorBox]>
+    private let compression: RecordBatchCompression
+    private let level: Int32?
+
+    /// Starts `threads` threads (0 = one per core) compressing with `compression` at `level`.
+    init(compression: RecordBatchCompression, level: Int32?, threads: Int) throws {
+        self.compression = compression
+        self.level = level
+        // Fail now, not on the first batch, if the codec cannot be set up.
+        compressors = NIOLockedValueBox([CompressorBox(try BatchCompressor(compression, level: level))])
+        let count = threads > 0 ? threads : System.coreCount
+        pool = NIOThreadPool(numberOfThreads: max(1, count))
+        pool.start()
+    }
+
+    /// Seals `batch` on a pool thread and calls `done` there with the result.
+    func seal(_ batch: ClosedBatch, done: @escaping @Sendable (Result<SealedRecordBatch, Error>) -> Void) {
+        pool.submit { [self] state in
+            guard case .active = state else {
+                done(.failure(ProducerError(.closed, "the compression threads stopped")))
+                return
+            }
+            done(Result {
+                let compressor = try borrow()
+                defer { compressors.withLockedValue { $0.append(compressor) } }
+                var builder = batch.builder
+                return try builder.seal(with: compressor.compressor)
+            })
+        }
+    }
+
+    private func borrow() throws -> CompressorBox {
+        if let ready = compressors.withLockedValue({ $0.popLast() }) { return ready }
+        return CompressorBox(try BatchCompressor(compression, level: level))
+    }
+
+    /// Stops the threads after the queued work ran.
+    func shutDown() {
+        pool.shutdownGracefully { _ in }
+    }
+}
+
+/// A compressor moved between threads: only the thread that borrowed it uses it, until it gives it back.
+private final class CompressorBox: @unchecked Sendable {
+    let compressor: BatchCompressor
+    init(_ compressor: BatchCompressor) { self.compressor = compressor }
+}

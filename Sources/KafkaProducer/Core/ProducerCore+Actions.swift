@@ -1,0 +1,157 @@
+import KafkaWire
+import NIOCore
+
+extension ProducerCore {
+    /// Performs the sender's decisions. The one place where they turn into I/O.
+    func run(_ actions: [SenderAction]) {
+        for action in actions {
+            switch action {
+            case .send(let node, let requestID, let items, let expectsResponse):
+                sendProduce(node: node, requestID: requestID, items: items, expectsResponse: expectsResponse)
+            case .delivered(let batch, let baseOffset, let logAppendTime):
+                deliver(batch, baseOffset: baseOffset, logAppendTime: logAppendTime, error: nil)
+            case .failed(let batch, let error):
+                deliver(batch, baseOffset: -1, logAppendTime: -1, error: error)
+            case .refreshMetadata:
+                metadataWanted = true
+                requestMetadataIfNeeded()
+            case .connect(let node):
+                connect(node: node)
+            case .closeConnection(let node):
+                logger.warning("request timed out; closing the connection", metadata: ["kafka.node": "\(node)"])
+                connection(for: node)?.channel?.close(promise: nil)
+            case .initProducerId(let bumping):
+                sendInitProducerId(bumping: bumping)
+            case .split(let batch):
+                split(batch)
+            }
+        }
+        checkFlushWaiters()
+        rescheduleTimer()
+    }
+
+    /// Encodes and writes a Produce request.
+    private func sendProduce(node: Int32, requestID: UInt64, items: [SenderAction.Item], expectsResponse: Bool) {
+        guard let connection = connection(for: node), let channel = connection.channel,
+            let version = connection.machine.versions?.produce
+        else {
+            // The connection went away between the decision and now: the request never left.
+            if expectsResponse { run(sender.requestFailed(requestID, reason: "no connection to broker \(node)", now: MonotonicClock.now())) }
+            return
+        }
+        var byTopic: [String: [ProduceRequest.PartitionProduceData]] = [:]
+        var order: [String] = []
+        var bytes = 0
+        for item in items {
+            if byTopic[item.topicPartition.topic] == nil { order.append(item.topicPartition.topic) }
+            byTopic[item.topicPartition.topic, default: []].append(
+                .init(index: item.topicPartition.partition, records: item.records))
+            bytes += item.records.readableBytes
+        }
+        let request = ProduceRequest(
+            transactionalId: nil, acks: configuration.acks.rawValue, timeoutMs: Int32(clamping: configuration.requestTimeoutMs),
+            topicData: order.map { .init(name: $0, partitionData: byTopic[$0]!) })
+        let correlationId = connection.correlationId()
+        var buffer = channel.allocator.buffer(capacity: bytes + 256)
+        do {
+            try KafkaFrame.encodeRequest(
+                request, version: version, correlationId: correlationId, clientId: configuration.clientId, into: &buffer)
+        } catch {
+            logger.error("cannot encode a Produce request", metadata: ["error": "\(error)"])
+            if expectsResponse { run(sender.requestFailed(requestID, reason: "encoding failed: \(error)", now: MonotonicClock.now())) }
+            return
+        }
+        if expectsResponse { connection.pending[correlationId] = .produce(requestID: requestID, version: version) }
+        counters.requestsSent.wrappingIncrement(ordering: .relaxed)
+        counters.batchBytesSent.wrappingIncrement(by: bytes, ordering: .relaxed)
+        channel.writeAndFlush(buffer, promise: nil)
+    }
+
+    /// Splits a batch the broker found too large into two halves, sealed again, in its place.
+    private func split(_ batch: ProducerBatch) {
+        let now = MonotonicClock.now()
+        do {
+            let decoded = try RecordBatch.decodeAll(batch.sealed.buffer, verifyCRC: false)
+            let records = decoded.flatMap { batch in batch.records.map { (batch.baseTimestamp, $0) } }
+            let middle = records.count / 2
+            let compressor = try BatchCompressor(configuration.compressionType, level: configuration.compressionLevel)
+            var halves: [ProducerBatch] = []
+            for (part, range) in [(0, 0..<middle), (1, middle..<records.count)] {
+                var builder = RecordBatchBuilder()
+                for (base, record) in records[range] {
+                    builder.append(timestamp: base + record.timestampDelta, key: record.key, value: record.value, headers: record.headers)
+                }
+                let sealed = try builder.seal(with: compressor)
+                let share = part == 0 ? batch.reservedBytes / 2 : batch.reservedBytes - batch.reservedBytes / 2
+                halves.append(ProducerBatch(
+                    id: nextBatchID, topicPartition: batch.topicPartition, index: batch.index, sealed: sealed,
+                    tokens: Array(batch.tokens[range]), createdAt: batch.createdAt, reservedBytes: share))
+                nextBatchID += 1
+            }
+            logger.warning(
+                "batch too large for the broker; split in two",
+                metadata: ["kafka.topic": "\(batch.topicPartition.topic)", "kafka.partition": "\(batch.topicPartition.partition)",
+                           "records": "\(records.count)"])
+            run(sender.batchSplit(batch.id, into: halves, now: now))
+        } catch {
+            run(sender.batchSplit(batch.id, into: [], now: now))
+            deliver(batch, baseOffset: -1, logAppendTime: -1, error: ProducerError(
+                .recordTooLarge, topic: batch.topicPartition.topic, partition: batch.topicPartition.partition,
+                "the batch was too large and could not be split: \(error)"))
+        }
+    }
+
+    // MARK: - Timer
+
+    /// Arms the single timer for the earliest thing that must happen.
+    func rescheduleTimer() {
+        guard !closed else { return }
+        let now = MonotonicClock.now()
+        var next = sender.nextDeadline(now: now)
+        func consider(_ time: UInt64?) {
+            guard let time else { return }
+            next = min(next ?? time, time)
+        }
+        consider(lingerDeadline)
+        // Only future times: what is due now was just attempted, and the event that unblocks it (a
+        // connection becoming ready, a response) triggers it again; a past time would spin the loop.
+        func considerFuture(_ time: UInt64?) {
+            guard let time, time > now else { return }
+            consider(time)
+        }
+        if metadataWanted && !metadataInFlight { considerFuture(metadataRetryAt) }
+        if configuration.metadataMaxAgeMs > 0 && metadataRefreshedAt > 0 {
+            considerFuture(metadataRefreshedAt + UInt64(configuration.metadataMaxAgeMs) * 1_000_000)
+        }
+        for connection in connections { considerFuture(connection.machine.retryAt) }
+        guard let deadline = next else { return }
+        if let current = timerDeadline, current <= deadline, timer != nil { return }
+        timer?.cancel()
+        timerDeadline = deadline
+        let delay = deadline > now ? Int64(deadline - now) : 0
+        timer = eventLoop.scheduleTask(in: .nanoseconds(delay)) { [self] in
+            timer = nil
+            timerDeadline = nil
+            tick()
+        }
+    }
+
+    /// The timer fired: linger, retries, timeouts, metadata age, reconnects.
+    func tick() {
+        let now = MonotonicClock.now()
+        if let linger = lingerDeadline, linger <= now {
+            lingerDeadline = nil
+            let senderView = sender
+            let (closedBatches, next) = accumulator.closeLingering(now: now) { senderView.isBacklogged($0) }
+            lingerDeadline = next
+            submit(closedBatches)
+        }
+        if configuration.metadataMaxAgeMs > 0, metadataRefreshedAt > 0,
+            now >= metadataRefreshedAt + UInt64(configuration.metadataMaxAgeMs) * 1_000_000
+        {
+            metadataWanted = true
+        }
+        requestMetadataIfNeeded()
+        run(sender.tick(now: now))
+    }
+}

@@ -1,0 +1,285 @@
+import KafkaWire
+import NIOCore
+import NIOPosix
+
+extension ProducerCore {
+    /// The connection for `node`, if one exists.
+    func connection(for node: Int32) -> BrokerConnection? {
+        connections.first { $0.node == node }
+    }
+
+    /// Opens a connection to `node` (its address from metadata) unless one is open or backing off.
+    func connect(node: Int32) {
+        guard !closed else { return }
+        let existing = connection(for: node)
+        let target: BrokerConnection
+        if let existing {
+            target = existing
+        } else {
+            guard let address = metadata.address(of: node) else {
+                metadataWanted = true
+                requestMetadataIfNeeded()
+                return
+            }
+            target = BrokerConnection(node: node, address: address, reconnectBackoff: reconnectBackoff(seed: UInt64(bitPattern: Int64(node))))
+            connections.append(target)
+        }
+        open(target)
+    }
+
+    /// Starts a connection attempt if the connection's state machine allows one now.
+    func open(_ connection: BrokerConnection) {
+        guard connection.machine.connect(now: MonotonicClock.now()) == .openSocket else { return }
+        connection.generation += 1
+        let generation = connection.generation
+        let frames = KafkaFrameDecoder(maximumFrameSize: max(KafkaFrameDecoder.defaultMaximumFrameSize, configuration.maxRequestSize * 2))
+        let initializer = channelInitializer
+        let bootstrap = ClientBootstrap(group: eventLoop)
+            .connectTimeout(.milliseconds(Int64(configuration.socketConnectionSetupTimeoutMs)))
+            .channelOption(.socketOption(.tcp_nodelay), value: 1)
+            .channelInitializer { [self] channel in
+                let addOurs: @Sendable () -> EventLoopFuture<Void> = {
+                    channel.eventLoop.makeCompletedFuture {
+                        try channel.pipeline.syncOperations.addHandler(ByteToMessageHandler(KafkaFrameByteDecoder(frames: frames)))
+                        try channel.pipeline.syncOperations.addHandler(BrokerChannelHandler(callbacks: .init(
+                            frame: { frame in self.frameReceived(frame, connection: connection, generation: generation) },
+                            closed: { error in self.connectionClosed(connection, generation: generation, error: error) })))
+                    }
+                }
+                // The TLS seam: the initializer (if any) adds its handlers first, at the front of the pipeline.
+                if let initializer { return initializer(channel).flatMap(addOurs) }
+                return addOurs()
+            }
+        logger.debug("connecting", metadata: ["kafka.node": "\(connection.node)", "kafka.broker": "\(connection.address)"])
+        bootstrap.connect(host: connection.address.host, port: connection.address.port).whenComplete { [self] result in
+            guard connection.generation == generation else { return }
+            switch result {
+            case .success(let channel):
+                if closed {
+                    channel.close(promise: nil)
+                    return
+                }
+                connection.channel = channel
+                handshake(connection, connection.machine.socketOpened())
+            case .failure(let error):
+                counters.connectionFailures.wrappingIncrement(ordering: .relaxed)
+                logger.warning(
+                    "cannot connect to broker",
+                    metadata: ["kafka.node": "\(connection.node)", "kafka.broker": "\(connection.address)", "error": "\(error)"])
+                connection.machine.closed(now: MonotonicClock.now())
+                if connection.node < 0 { nextBootstrap += 1 }
+                rescheduleTimer()
+            }
+        }
+    }
+
+    /// Performs a handshake action.
+    func handshake(_ connection: BrokerConnection, _ action: ConnectionStateMachine.Action) {
+        switch action {
+        case .openSocket:
+            open(connection)
+        case .sendApiVersions(let version):
+            let request = ApiVersionsRequest(clientSoftwareName: "ferry", clientSoftwareVersion: FerryVersion.current)
+            write(request, version: version, on: connection, pending: .apiVersions(version: version))
+        case .ready(let versions):
+            logger.debug(
+                "broker ready",
+                metadata: ["kafka.node": "\(connection.node)", "kafka.produce_version": "\(versions.produce)"])
+            if connection.node >= 0 {
+                run(sender.nodeReady(connection.node, produceVersion: versions.produce, now: MonotonicClock.now()))
+            }
+            requestMetadataIfNeeded()
+            run(sender.drain(now: MonotonicClock.now()))
+        case .fail(let reason):
+            logger.error("broker unusable", metadata: ["kafka.node": "\(connection.node)", "error": "\(reason)"])
+            connection.channel?.close(promise: nil)
+        }
+    }
+
+    /// Encodes a request and writes it, remembering what its answer will be.
+    func write<Request: KafkaRequest>(
+        _ request: Request, version: Int16, on connection: BrokerConnection, pending: BrokerConnection.Pending
+    ) {
+        guard let channel = connection.channel else { return }
+        let correlationId = connection.correlationId()
+        var buffer = channel.allocator.buffer(capacity: 128)
+        do {
+            try KafkaFrame.encodeRequest(
+                request, version: version, correlationId: correlationId, clientId: configuration.clientId, into: &buffer)
+        } catch {
+            logger.error("cannot encode a request", metadata: ["kafka.api": "\(Request.apiKey)", "error": "\(error)"])
+            return
+        }
+        connection.pending[correlationId] = pending
+        channel.writeAndFlush(buffer, promise: nil)
+    }
+
+    /// A response frame arrived on `connection`.
+    func frameReceived(_ frame: ByteBuffer, connection: BrokerConnection, generation: Int) {
+        guard connection.generation == generation, let correlationId = KafkaFrame.peekCorrelationId(frame) else { return }
+        guard let pending = connection.pending.removeValue(forKey: correlationId) else {
+            logger.error(
+                "response with an unknown correlation id; closing the connection",
+                metadata: ["kafka.node": "\(connection.node)", "kafka.correlation_id": "\(correlationId)"])
+            connection.channel?.close(promise: nil)
+            return
+        }
+        let now = MonotonicClock.now()
+        do {
+            switch pending {
+            case .apiVersions(let version):
+                let body = try? KafkaFrame.decodeResponse(ApiVersionsResponse.self, version: version, frame: frame).body
+                let fallback = body ?? (try? KafkaFrame.decodeResponse(ApiVersionsResponse.self, version: 0, frame: frame).body)
+                handshake(connection, connection.machine.apiVersionsReceived(fallback, version: version))
+            case .metadata(let version, let topics):
+                let body = try KafkaFrame.decodeResponse(MetadataResponse.self, version: version, frame: frame).body
+                metadataReceived(body, topics: topics, from: connection)
+            case .produce(let requestID, let version):
+                let body = try KafkaFrame.decodeResponse(ProduceResponse.self, version: version, frame: frame).body
+                if body.throttleTimeMs > 0 {
+                    logger.debug("broker throttles us", metadata: ["kafka.throttle_ms": "\(body.throttleTimeMs)"])
+                }
+                run(sender.produceResponse(requestID, body, now: now))
+            case .initProducerId(let version, _):
+                let body = try KafkaFrame.decodeResponse(InitProducerIdResponse.self, version: version, frame: frame).body
+                if body.error == .none {
+                    logger.info("producer id", metadata: ["kafka.producer_id": "\(body.producerId)", "kafka.epoch": "\(body.producerEpoch)"])
+                    run(sender.identityReceived(ProducerIdentity(producerId: body.producerId, epoch: body.producerEpoch), now: now))
+                } else {
+                    logger.warning("InitProducerId refused", metadata: ["kafka.error_code": "\(body.error)"])
+                    run(sender.identityFailed(body.error, message: "\(body.error)", now: now))
+                }
+            }
+        } catch {
+            // A malformed answer: nothing on this connection can be trusted any more.
+            logger.error(
+                "undecodable response; closing the connection",
+                metadata: ["kafka.node": "\(connection.node)", "error": "\(error)"])
+            connection.pending[correlationId] = pending
+            connection.channel?.close(promise: nil)
+        }
+    }
+
+    /// The connection closed (or failed): fail what was pending on it, retry later.
+    func connectionClosed(_ connection: BrokerConnection, generation: Int, error: Error?) {
+        guard connection.generation == generation else { return }
+        let now = MonotonicClock.now()
+        let wasReady = connection.machine.isReady
+        connection.channel = nil
+        connection.machine.closed(now: now)
+        counters.connectionFailures.wrappingIncrement(ordering: .relaxed)
+        if !closed {
+            logger.warning(
+                "connection to broker closed",
+                metadata: ["kafka.node": "\(connection.node)", "kafka.broker": "\(connection.address)",
+                           "error": "\(error.map { "\($0)" } ?? "closed by peer")"])
+        }
+        let pending = connection.pending
+        connection.pending = [:]
+        var identityLost = false
+        for (_, item) in pending {
+            switch item {
+            case .metadata:
+                metadataInFlight = false
+                metadataWanted = true
+            case .initProducerId:
+                identityLost = true
+            case .apiVersions, .produce:
+                break
+            }
+        }
+        if connection.node < 0 && !wasReady { nextBootstrap += 1 }
+        guard !closed else { return }
+        if connection.node >= 0 { run(sender.nodeDown(connection.node, now: now)) }
+        if identityLost { run(sender.identityFailed(.networkException, message: "connection lost", now: now)) }
+        metadataWanted = metadataWanted || connection.node >= 0
+        requestMetadataIfNeeded()
+        rescheduleTimer()
+    }
+
+    // MARK: - Metadata
+
+    /// Sends a Metadata request for every topic of interest if one is wanted and none is out.
+    func requestMetadataIfNeeded() {
+        guard !closed, metadataWanted, !metadataInFlight else { return }
+        let now = MonotonicClock.now()
+        guard now >= metadataRetryAt else { return }
+        guard let connection = connections.first(where: { $0.isReady && $0.node >= 0 }) ?? connections.first(where: \.isReady),
+            let version = connection.machine.versions?.metadata
+        else {
+            // No usable connection: open one, to a known broker or else to the next bootstrap server.
+            let candidates = connections.filter { $0.node >= 0 } + connections.filter { $0.node < 0 }
+            if !candidates.contains(where: { $0.channel != nil }) {
+                let bootstraps = connections.filter { $0.node < 0 }
+                let pick = candidates.first { $0.node >= 0 && $0.machine.retryAt ?? 0 <= now }
+                    ?? bootstraps[nextBootstrap % max(bootstraps.count, 1)]
+                open(pick)
+            }
+            return
+        }
+        let topics = accumulator.topicNames.sorted()
+        metadataInFlight = true
+        metadataWanted = false
+        write(
+            MetadataRequest(topicNames: topics, allowAutoTopicCreation: false), version: version, on: connection,
+            pending: .metadata(version: version, topics: topics))
+    }
+
+    /// Applies metadata: brokers, leaders, partition counts; adopts bootstrap connections as real nodes.
+    func metadataReceived(_ response: MetadataResponse, topics: [String], from source: BrokerConnection) {
+        let now = MonotonicClock.now()
+        metadataInFlight = false
+        let update = metadata.apply(response, requested: topics)
+        if update.incomplete {
+            metadataFailures += 1
+            var backoff = RetryBackoff(initialMs: configuration.retryBackoffMs, maximumMs: configuration.retryBackoffMaxMs, seed: now)
+            metadataRetryAt = now + backoff.delay(attempt: metadataFailures)
+            metadataWanted = true
+        } else {
+            metadataFailures = 0
+            metadataRetryAt = 0
+        }
+        metadataRefreshedAt = now
+        // A bootstrap connection whose address a broker advertises becomes that broker's connection.
+        for bootstrap in connections where bootstrap.node < 0 {
+            if let node = metadata.node(at: bootstrap.address), connection(for: node) == nil {
+                bootstrap.node = node
+                if bootstrap.isReady, let versions = bootstrap.machine.versions {
+                    run(sender.nodeReady(node, produceVersion: versions.produce, now: now))
+                }
+            }
+        }
+        for (topic, info) in update.topics {
+            accumulator.updateTopic(topic, partitionCount: info.count, available: info.available, error: info.error)
+        }
+        run(sender.leadersChanged(update.leaders, now: now))
+        rescheduleTimer()
+    }
+
+    // MARK: - Producer id
+
+    /// Sends InitProducerId (a bump of `bumping` when the broker supports it) on any ready connection.
+    func sendInitProducerId(bumping: ProducerIdentity?) {
+        guard let connection = connections.first(where: { $0.isReady && $0.machine.versions?.initProducerId != nil }),
+            let version = connection.machine.versions?.initProducerId
+        else {
+            // Nothing ready that supports it yet; come back when a connection is.
+            if !connections.contains(where: \.isReady) {
+                metadataWanted = true
+                requestMetadataIfNeeded()
+            }
+            run(sender.identityFailed(.networkException, message: "no broker connection ready", now: MonotonicClock.now()))
+            return
+        }
+        let bump = bumping.flatMap { version >= 3 ? $0 : nil }
+        if bumping != nil && bump == nil {
+            // The broker cannot bump (InitProducerId < v3): a fresh producer id resets sequences just as well.
+            run(sender.identityFailed(.unsupportedVersion, message: "epoch bump needs InitProducerId v3", now: MonotonicClock.now()))
+            return
+        }
+        let request = InitProducerIdRequest(
+            transactionalId: nil, transactionTimeoutMs: -1, producerId: bump?.producerId ?? -1,
+            producerEpoch: bump?.epoch ?? -1)
+        write(request, version: version, on: connection, pending: .initProducerId(version: version, bumping: bump != nil))
+    }
+}

@@ -1,0 +1,175 @@
+import Atomics
+import KafkaWire
+import Logging
+import NIOConcurrencyHelpers
+import NIOCore
+import NIOPosix
+
+/// The event-loop side of the producer: it owns the cluster metadata, the broker connections and the
+/// sender state machine, and performs every side effect they decide on, in `run(_:)`.
+///
+/// Confinement: every method runs on ``eventLoop`` (callers hop with `eventLoop.execute`). That is why the
+/// class can be `@unchecked Sendable`: it is only ever touched from that one thread.
+final class ProducerCore: @unchecked Sendable {
+    let eventLoop: EventLoop
+    let configuration: ProducerConfiguration
+    let logger: Logger
+    let accumulator: RecordAccumulator
+    let compression: CompressionService
+    let counters: ProducerCounters
+    let channelInitializer: (@Sendable (Channel) -> EventLoopFuture<Void>)?
+    private let onDelivery: @Sendable (DeliveryReport) -> Void
+
+    var sender: SenderStateMachine
+    var metadata = ClusterMetadata()
+    var connections: [BrokerConnection] = []
+    var nextBatchID: UInt64 = 1
+    /// Batches handed to compression and not back yet.
+    var compressing = 0
+    var timer: Scheduled<Void>?
+    var timerDeadline: UInt64?
+    var lingerDeadline: UInt64?
+    var metadataInFlight = false
+    var metadataWanted = true
+    var metadataRefreshedAt: UInt64 = 0
+    var metadataFailures = 0
+    var metadataRetryAt: UInt64 = 0
+    var nextBootstrap = 0
+    var flushWaiters: [EventLoopPromise<Void>] = []
+    var closed = false
+
+    init(
+        configuration: ProducerConfiguration, eventLoop: EventLoop, logger: Logger, accumulator: RecordAccumulator,
+        compression: CompressionService, counters: ProducerCounters,
+        channelInitializer: (@Sendable (Channel) -> EventLoopFuture<Void>)?,
+        onDelivery: @escaping @Sendable (DeliveryReport) -> Void
+    ) {
+        self.configuration = configuration
+        self.eventLoop = eventLoop
+        self.logger = logger
+        self.accumulator = accumulator
+        self.compression = compression
+        self.counters = counters
+        self.channelInitializer = channelInitializer
+        self.onDelivery = onDelivery
+        let seed = UInt64(truncatingIfNeeded: MonotonicClock.now()) ^ 0xFE44_7A11
+        sender = SenderStateMachine(
+            settings: .init(
+                acks: configuration.acks.rawValue, idempotent: configuration.enableIdempotence,
+                maxInFlightPerConnection: configuration.maxInFlightRequestsPerConnection,
+                maxRequestSize: configuration.maxRequestSize, retries: configuration.retries,
+                requestTimeoutNs: UInt64(configuration.requestTimeoutMs) * 1_000_000,
+                deliveryTimeoutNs: UInt64(configuration.deliveryTimeoutMs) * 1_000_000,
+                backoff: RetryBackoff(
+                    initialMs: configuration.retryBackoffMs, maximumMs: configuration.retryBackoffMaxMs, seed: seed)))
+        for (index, address) in configuration.bootstrapServers.enumerated() {
+            connections.append(BrokerConnection(node: -Int32(index) - 1, address: address, reconnectBackoff: reconnectBackoff(seed: UInt64(index))))
+        }
+    }
+
+    func reconnectBackoff(seed: UInt64) -> RetryBackoff {
+        RetryBackoff(
+            initialMs: configuration.reconnectBackoffMs, maximumMs: configuration.reconnectBackoffMaxMs,
+            seed: seed ^ UInt64(truncatingIfNeeded: MonotonicClock.now()))
+    }
+
+    // MARK: - Entry points (on the event loop)
+
+    /// The accumulator saw a new topic or started a batch.
+    func wake(_ reason: RecordAccumulator.WakeReason) {
+        switch reason {
+        case .newTopic:
+            metadataWanted = true
+            requestMetadataIfNeeded()
+        case .lingerDeadline(let deadline):
+            lingerDeadline = min(lingerDeadline ?? deadline, deadline)
+        }
+        rescheduleTimer()
+    }
+
+    /// A batch came back from compression.
+    func batchSealed(_ closed: ClosedBatch, sealed: Result<SealedRecordBatch, Error>) {
+        compressing -= 1
+        switch sealed {
+        case .success(let batch):
+            let producerBatch = ProducerBatch(
+                id: nextBatchID, topicPartition: closed.topicPartition, index: closed.index, sealed: batch,
+                tokens: closed.tokens, createdAt: closed.createdAt, reservedBytes: closed.reservedBytes)
+            nextBatchID += 1
+            run(sender.batchSealed(producerBatch, now: MonotonicClock.now()))
+        case .failure(let error):
+            // Compression of our own records cannot fail short of a bug or memory exhaustion: report it.
+            let report = DeliveryReport(
+                topic: closed.topicPartition.topic, partition: closed.topicPartition.partition, baseOffset: -1,
+                tokens: closed.tokens, logAppendTime: -1,
+                error: ProducerError(
+                    .brokerError, topic: closed.topicPartition.topic, partition: closed.topicPartition.partition,
+                    "compressing the batch failed: \(error)"))
+            accumulator.release(closed.reservedBytes)
+            counters.recordsFailed.wrappingIncrement(by: closed.tokens.count, ordering: .relaxed)
+            onDelivery(report)
+            checkFlushWaiters()
+        }
+    }
+
+    /// Closes every open batch and succeeds `promise` once everything sent so far has an outcome.
+    func flush(_ promise: EventLoopPromise<Void>) {
+        submit(accumulator.closeAll())
+        flushWaiters.append(promise)
+        checkFlushWaiters()
+    }
+
+    /// Fails what is still pending (outcome unknown or never sent) and closes every connection.
+    func shutDown() {
+        closed = true
+        run(sender.failAll(now: MonotonicClock.now()))
+        timer?.cancel()
+        timer = nil
+        for connection in connections {
+            connection.channel?.close(promise: nil)
+        }
+        checkFlushWaiters()
+    }
+
+    // MARK: - Compression
+
+    /// Sends closed batches to the compression threads; they come back through ``batchSealed(_:sealed:)``.
+    func submit(_ batches: [ClosedBatch]) {
+        guard !batches.isEmpty else { return }
+        compressing += batches.count
+        for batch in batches {
+            compression.seal(batch) { [self] result in
+                eventLoop.execute { self.batchSealed(batch, sealed: result) }
+            }
+        }
+    }
+
+    // MARK: - Completion
+
+    func deliver(_ batch: ProducerBatch, baseOffset: Int64, logAppendTime: Int64, error: ProducerError?) {
+        accumulator.release(batch.reservedBytes)
+        if let error {
+            counters.recordsFailed.wrappingIncrement(by: batch.tokens.count, ordering: .relaxed)
+            logger.error(
+                "records not delivered",
+                metadata: [
+                    "kafka.topic": "\(batch.topicPartition.topic)", "kafka.partition": "\(batch.topicPartition.partition)",
+                    "kafka.error_code": "\(error.kafkaError.map { "\($0.rawValue)" } ?? "none")",
+                    "records": "\(batch.tokens.count)", "error": "\(error)",
+                ])
+        } else {
+            counters.recordsDelivered.wrappingIncrement(by: batch.tokens.count, ordering: .relaxed)
+            counters.batchesDelivered.wrappingIncrement(ordering: .relaxed)
+        }
+        onDelivery(DeliveryReport(
+            topic: batch.topicPartition.topic, partition: batch.topicPartition.partition, baseOffset: baseOffset,
+            tokens: batch.tokens, logAppendTime: logAppendTime, error: error))
+    }
+
+    func checkFlushWaiters() {
+        guard !flushWaiters.isEmpty, compressing == 0, sender.pendingBatchCount == 0 else { return }
+        let waiters = flushWaiters
+        flushWaiters = []
+        for waiter in waiters { waiter.succeed(()) }
+    }
+}

@@ -1,0 +1,37 @@
+import Atomics
+
+/// Counters of what the producer did, readable from any thread (the metrics endpoint reads them).
+public final class ProducerCounters: Sendable {
+    /// Records accepted by `send`.
+    public let recordsSent = ManagedAtomic<Int>(0)
+    /// Records the brokers acknowledged.
+    public let recordsDelivered = ManagedAtomic<Int>(0)
+    /// Records reported as not delivered.
+    public let recordsFailed = ManagedAtomic<Int>(0)
+    /// Batches acknowledged.
+    public let batchesDelivered = ManagedAtomic<Int>(0)
+    /// Batch attempts that failed and were retried.
+    public let retries = ManagedAtomic<Int>(0)
+    /// Produce requests written.
+    public let requestsSent = ManagedAtomic<Int>(0)
+    /// Bytes of record batches written (compressed size).
+    public let batchBytesSent = ManagedAtomic<Int>(0)
+    /// Connections that closed or failed.
+    public let connectionFailures = ManagedAtomic<Int>(0)
+
+    public init() {}
+
+    /// A consistent-enough copy of every counter.
+    public var snapshot: [String: Int] {
+        [
+            "records_sent": recordsSent.load(ordering: .relaxed),
+            "records_delivered": recordsDelivered.load(ordering: .relaxed),
+            "records_failed": recordsFailed.load(ordering: .relaxed),
+            "batches_delivered": batchesDelivered.load(ordering: .relaxed),
+            "retries": retries.load(ordering: .relaxed),
+            "requests_sent": requestsSent.load(ordering: .relaxed),
+            "batch_bytes_sent": batchBytesSent.load(ordering: .relaxed),
+            "connection_failures": connectionFailures.load(ordering: .relaxed),
+        ]
+    }
+}

@@ -1,0 +1,228 @@
+import Atomics
+import KafkaWire
+import Logging
+import NIOConcurrencyHelpers
+import NIOCore
+import NIOPosix
+
+/// A Kafka producer, written in Swift over SwiftNIO, with the shape Kafka users know: created from
+/// properties, `send(ProducerRecord)`, `flush()`, `close(timeout:)`; ordering per partition, idempotent
+/// retries, compression on every core.
+///
+/// Two ways to send:
+/// - `try await producer.send(record)` returns the record's ``RecordMetadata`` once the broker acknowledged
+///   it (or throws ``ProducerError``);
+/// - `try producer.send(record, token: n)` returns as soon as the record is buffered, and the outcome of
+///   every batch arrives later at the `onDelivery` handler given at creation, with the tokens of its records.
+///   This is the fast path (the agent uses it, through ``append(topic:partition:timestamp:key:value:headerCount:headersSize:token:writeHeaders:)``).
+///
+/// Both block the calling thread for at most `max.block.ms` when `buffer.memory` is full or the topic's
+/// metadata is not known yet.
+public final class KafkaProducer: Sendable {
+    /// The configuration in force.
+    public let configuration: ProducerConfiguration
+    /// What the producer did so far.
+    public let counters = ProducerCounters()
+
+    private let group: MultiThreadedEventLoopGroup
+    private let core: ProducerCore
+    private let accumulator: RecordAccumulator
+    private let compression: CompressionService
+    private let waiting: NIOLockedValueBox<[UInt64: Waiter]>
+    private let nextAsyncToken = ManagedAtomic<UInt64>(0)
+    private let isClosed = ManagedAtomic<Bool>(false)
+    private let maxBlockNs: UInt64
+
+    /// The bit that marks tokens of ``send(_:)`` (`async`) records; tokens given to
+    /// ``send(_:token:)`` must leave it clear.
+    public static let reservedTokenBit: UInt64 = 1 << 63
+
+    private struct Waiter {
+        var continuation: CheckedContinuation<RecordMetadata, Error>
+        var timestamp: Int64
+    }
+
+    /// Creates a producer and starts connecting.
+    ///
+    /// - Parameters:
+    ///   - configuration: the settings (see ``ProducerConfiguration/init(properties:)``).
+    ///   - logger: where the producer logs (never created inside).
+    ///   - channelInitializer: added first to every broker connection's pipeline (the seam for TLS).
+    ///   - onDelivery: called once per batch, on the producer's event loop thread, with the outcome of
+    ///     records sent through ``send(_:token:)``; it must return quickly.
+    public init(
+        configuration: ProducerConfiguration, logger: Logger,
+        channelInitializer: (@Sendable (Channel) -> EventLoopFuture<Void>)? = nil,
+        onDelivery: @escaping @Sendable (DeliveryReport) -> Void = { _ in }
+    ) throws {
+        self.configuration = configuration
+        maxBlockNs = UInt64(configuration.maxBlockMs) * 1_000_000
+        group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
+        let loop = group.next()
+        let waiting = NIOLockedValueBox<[UInt64: Waiter]>([:])
+        self.waiting = waiting
+        compression = try CompressionService(
+            compression: configuration.compressionType, level: configuration.compressionLevel,
+            threads: configuration.compressionThreads)
+        let coreBox = NIOLockedValueBox<ProducerCore?>(nil)
+        accumulator = RecordAccumulator(configuration: configuration) { reason in
+            loop.execute { coreBox.withLockedValue { $0 }?.wake(reason) }
+        }
+        let counters = self.counters
+        core = ProducerCore(
+            configuration: configuration, eventLoop: loop, logger: logger, accumulator: accumulator,
+            compression: compression, counters: counters, channelInitializer: channelInitializer
+        ) { report in
+            Self.dispatch(report, waiting: waiting, userHandler: onDelivery)
+        }
+        let created = core
+        coreBox.withLockedValue { $0 = created }
+        loop.execute { created.requestMetadataIfNeeded() }
+    }
+
+    /// Routes a batch's outcome: records of `async` sends resume their callers, the rest go to the handler.
+    private static func dispatch(
+        _ report: DeliveryReport, waiting: NIOLockedValueBox<[UInt64: Waiter]>, userHandler: @Sendable (DeliveryReport) -> Void
+    ) {
+        var userTokens: [UInt64] = []
+        var resumed: [(Waiter, Int)] = []
+        waiting.withLockedValue { table in
+            for (index, token) in report.tokens.enumerated() {
+                if token & reservedTokenBit != 0, let waiter = table.removeValue(forKey: token) {
+                    resumed.append((waiter, index))
+                } else {
+                    userTokens.append(token)
+                }
+            }
+        }
+        for (waiter, index) in resumed {
+            if let error = report.error {
+                waiter.continuation.resume(throwing: error)
+            } else {
+                waiter.continuation.resume(returning: RecordMetadata(
+                    topic: report.topic, partition: report.partition,
+                    offset: report.baseOffset >= 0 ? report.baseOffset + Int64(index) : -1,
+                    timestamp: report.logAppendTime >= 0 ? report.logAppendTime : waiter.timestamp))
+            }
+        }
+        if !userTokens.isEmpty {
+            var forUser = report
+            forUser.tokens = userTokens
+            userHandler(forUser)
+        }
+    }
+
+    // MARK: - Sending
+
+    /// Sends a record and waits for the broker's acknowledgement.
+    public func send(_ record: ProducerRecord) async throws -> RecordMetadata {
+        let token = nextAsyncToken.loadThenWrappingIncrement(ordering: .relaxed) | Self.reservedTokenBit
+        let timestamp = record.timestamp ?? WallClock.milliseconds()
+        return try await withCheckedThrowingContinuation { continuation in
+            waiting.withLockedValue { $0[token] = Waiter(continuation: continuation, timestamp: timestamp) }
+            do {
+                var stamped = record
+                stamped.timestamp = timestamp
+                try enqueue(stamped, token: token)
+            } catch {
+                if let waiter = waiting.withLockedValue({ $0.removeValue(forKey: token) }) {
+                    waiter.continuation.resume(throwing: error)
+                }
+            }
+        }
+    }
+
+    /// Buffers a record and returns at once; its outcome reaches `onDelivery` with `token` (which must not
+    /// have ``reservedTokenBit`` set). Returns the partition chosen.
+    @discardableResult
+    public func send(_ record: ProducerRecord, token: UInt64) throws(ProducerError) -> Int32 {
+        guard token & Self.reservedTokenBit == 0 else {
+            throw ProducerError(.invalidPartition, "tokens must leave bit 63 clear (it marks async sends)")
+        }
+        return try enqueue(record, token: token)
+    }
+
+    @discardableResult
+    private func enqueue(_ record: ProducerRecord, token: UInt64) throws(ProducerError) -> Int32 {
+        let headersSize = record.headers.reduce(0) { $0 + $1.encodedSize }
+        let timestamp = record.timestamp ?? WallClock.milliseconds()
+        var outcome: Result<Int32, ProducerError> = .failure(ProducerError(.closed, "not sent"))
+        (record.key ?? []).withUnsafeBytes { keyBytes in
+            (record.value ?? []).withUnsafeBytes { valueBytes in
+                outcome = Result { () throws(ProducerError) -> Int32 in
+                    try append(
+                        topic: record.topic, partition: record.partition, timestamp: timestamp,
+                        key: record.key == nil ? nil : keyBytes, value: record.value == nil ? nil : valueBytes,
+                        headerCount: record.headers.count, headersSize: headersSize, token: token
+                    ) { pointer in
+                        RecordHeader.write(record.headers, to: pointer)
+                    }
+                }
+            }
+        }
+        return try outcome.get()
+    }
+
+    /// The allocation-free path: appends one record from raw bytes. Headers are written by `writeHeaders`
+    /// at the pointer it gets (exactly `headersSize` bytes, `headerCount` headers, in record-header
+    /// encoding). The key chooses the partition (murmur2) unless `partition` is given; keyless records go to
+    /// the sticky partition. Returns the partition chosen; the outcome reaches `onDelivery` with `token`.
+    @discardableResult
+    public func append(
+        topic: String, partition: Int32?, timestamp: Int64, key: UnsafeRawBufferPointer?, value: UnsafeRawBufferPointer?,
+        headerCount: Int, headersSize: Int, token: UInt64, writeHeaders: (UnsafeMutableRawPointer) -> Void
+    ) throws(ProducerError) -> Int32 {
+        let deadline = MonotonicClock.now() + maxBlockNs
+        let (chosen, closed) = try accumulator.append(
+            topic: topic, partition: partition, timestamp: timestamp, key: key, value: value, headerCount: headerCount,
+            headersSize: headersSize, writeHeaders: writeHeaders, token: token, deadline: deadline)
+        counters.recordsSent.wrappingIncrement(ordering: .relaxed)
+        if !closed.isEmpty {
+            let core = self.core
+            core.eventLoop.execute { core.submit(closed) }
+        }
+        return chosen
+    }
+
+    /// The number of partitions of `topic`, waiting up to `max.block.ms` for its metadata.
+    public func partitionCount(of topic: String) throws(ProducerError) -> Int32 {
+        try accumulator.partitionCount(of: topic, deadline: MonotonicClock.now() + maxBlockNs)
+    }
+
+    /// Bytes of records buffered (not yet acknowledged).
+    public var bufferedBytes: Int { accumulator.buffered }
+
+    // MARK: - Flush and close
+
+    /// Sends everything buffered now (ignoring `linger.ms`) and returns once every record sent so far has
+    /// an outcome.
+    public func flush() async {
+        let core = self.core
+        let promise = core.eventLoop.makePromise(of: Void.self)
+        core.eventLoop.execute { core.flush(promise) }
+        try? await promise.futureResult.get()
+    }
+
+    /// Stops accepting records, waits up to `timeout` for the buffered ones to be acknowledged, then
+    /// reports what is left (``ProducerError/Code-swift.struct/outcomeUnknown`` for records that may be in
+    /// Kafka, ``ProducerError/Code-swift.struct/closed`` for the others) and releases every resource.
+    /// Returns whether everything was acknowledged in time.
+    @discardableResult
+    public func close(timeout: Duration) async -> Bool {
+        guard !isClosed.exchange(true, ordering: .relaxed) else { return true }
+        let core = self.core
+        let flushed = core.eventLoop.makePromise(of: Void.self)
+        core.eventLoop.execute { core.flush(flushed) }
+        accumulator.shutDown()
+        let nanoseconds = timeout.components.seconds * 1_000_000_000 + timeout.components.attoseconds / 1_000_000_000
+        let deadline = core.eventLoop.scheduleTask(in: .nanoseconds(max(nanoseconds, 0))) {
+            flushed.fail(ProducerError(.closed, "close timed out"))
+        }
+        let clean = (try? await flushed.futureResult.get()) != nil
+        deadline.cancel()
+        try? await core.eventLoop.submit { core.shutDown() }.get()
+        compression.shutDown()
+        try? await group.shutdownGracefully()
+        return clean
+    }
+}
