@@ -8,7 +8,7 @@ extension FileTable {
     /// The start offset of a file opened for the first time: the hook's offset, or the input's rule
     /// (`end` applies to files of the initial scan only; `endBoundary` is the end of the last complete line).
     static func startOffset(
-        decision: StartDecision, rule: StartPosition, foundByInitialScan: Bool, endBoundary: Int64
+        decision: StartDecision, rule: StartAt, foundByInitialScan: Bool, endBoundary: Int64
     ) -> Int64 {
         switch decision {
         case .offset(let offset): return max(0, offset)
@@ -216,7 +216,7 @@ extension FileTable {
     }
 
     /// File `id`'s descriptor was closed while idle; `marker` hashes the bytes before its read offset.
-    mutating func closed(_ id: TailedFileID, marker: OffsetMarker?) {
+    mutating func closed(_ id: TailedFileID, marker: CloseMarker?) {
         guard var file = file(id) else { return }
         file.marker = marker
         store(file)

@@ -11,7 +11,7 @@ struct FileTable {
     /// The options the table decides with, per input where they differ.
     struct Settings: Hashable, Sendable {
         var inputNames: [String]
-        var startRules: [StartPosition]
+        var startRules: [StartAt]
         var partialTimeoutsMs: [Int?]
         var maxOpenFiles: Int
         var closeInactiveMs: Int64

@@ -1,6 +1,6 @@
 /// Where reading starts in a file the tailer has not seen before, when the start-offset hook leaves the
 /// choice to the rule (see ``Tailer``).
-public enum StartPosition: String, Hashable, Sendable, CaseIterable {
+public enum StartAt: String, Hashable, Sendable, CaseIterable {
     /// From offset 0.
     case beginning
     /// From the end of the last complete line present when the file is first opened: a line being written
@@ -38,7 +38,7 @@ public struct TailInput: Hashable, Sendable {
     public var exclude: [String]
     /// Where files found by the initial scan start when no checkpoint decides (`start_at`, default
     /// `beginning`).
-    public var startAt: StartPosition
+    public var startAt: StartAt
     /// The longest line delivered whole, in bytes, terminator excluded (`max_line_bytes`, default 1 MiB).
     public var maxLineBytes: Int
     /// What to do with longer lines (`long_line_policy`, default `split`).
@@ -55,7 +55,7 @@ public struct TailInput: Hashable, Sendable {
         name: String,
         include: [String],
         exclude: [String] = [],
-        startAt: StartPosition = .beginning,
+        startAt: StartAt = .beginning,
         maxLineBytes: Int = TailInput.defaultMaxLineBytes,
         longLinePolicy: LongLinePolicy = .split,
         partialLineTimeoutMs: Int? = nil

@@ -228,13 +228,13 @@ extension TailerLoop {
     }
 
     /// The offset marker of the bytes before `offset` in the open file.
-    static func marker(_ descriptor: Int32, endingAt offset: Int64) -> OffsetMarker? {
-        let length = Int(min(offset, Int64(OffsetMarker.maximumLength)))
+    static func marker(_ descriptor: Int32, endingAt offset: Int64) -> CloseMarker? {
+        let length = Int(min(offset, Int64(CloseMarker.maximumLength)))
         guard case .success(let bytes) = FileFingerprinting.read(
             descriptor: descriptor, offset: offset - Int64(length), length: length)
         else { return nil }
-        guard bytes.count == length else { return OffsetMarker(offset: offset, length: -1, hash: 0) }
-        return OffsetMarker(offset: offset, length: length, hash: ContentHash.of(bytes))
+        guard bytes.count == length else { return CloseMarker(offset: offset, length: -1, hash: 0) }
+        return CloseMarker(offset: offset, length: length, hash: ContentHash.of(bytes))
     }
 
     /// The offset just after the last `\n` of the file, looking back at most `maxLineBytes`: where

@@ -29,18 +29,18 @@ struct InodeKey: Hashable, Sendable {
 
 /// A hash of the bytes just before an offset, kept when a file's descriptor is closed, so that a reopened
 /// file is known to still hold what was read (inode reuse with identical first bytes is caught here).
-public struct OffsetMarker: Hashable, Sendable {
+struct CloseMarker: Hashable, Sendable {
     /// How many bytes before the offset are hashed at most.
-    public static let maximumLength = 256
+    static let maximumLength = 256
     /// The offset the marker ends at.
-    public var offset: Int64
+    var offset: Int64
     /// Bytes hashed (`min(offset, maximumLength)`).
-    public var length: Int
+    var length: Int
     /// ``ContentHash`` of those bytes.
-    public var hash: UInt64
+    var hash: UInt64
 
     /// Makes a marker.
-    public init(offset: Int64, length: Int, hash: UInt64) {
+    init(offset: Int64, length: Int, hash: UInt64) {
         self.offset = offset
         self.length = length
         self.hash = hash
@@ -91,7 +91,7 @@ struct TrackedFile: Hashable, Sendable {
     /// Whether the last read reached end of file.
     var atEndOfFile: Bool = false
     /// Marker taken when the descriptor was closed.
-    var marker: OffsetMarker?
+    var marker: CloseMarker?
 
     /// The consumer's view of it.
     func view(inputName: String) -> TailedFile {
