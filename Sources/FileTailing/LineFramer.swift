@@ -136,8 +136,11 @@ public struct LineFramer: Hashable, Sendable {
         }
         // The partial line left at the end of the buffer.
         var partial = count - lineBegin
+        // A trailing `\r` may be the start of a `\r\n`: it does not count towards the limit yet, so pieces
+        // are cut where they would be if the whole line had been read at once.
+        let trailingCR = partial > 0 && bytes[count - 1] == 0x0D ? 1 : 0
         if policy == .split {
-            while partial > maximum {
+            while partial - trailingCR > maximum {
                 let pieceStart = bufferOffset + Int64(lineBegin)
                 sink.append(TailedLine(
                     offset: pieceStart, endOffset: pieceStart + Int64(maximum), bufferStart: lineBegin,
@@ -168,7 +171,7 @@ public struct LineFramer: Hashable, Sendable {
                 state.scannedTo = bufferOffset + Int64(count)
                 state.scannedEndsWithCR = bytes[count - 1] == 0x0D
             }
-            if policy == .split, state.pendingBytes > maximum {
+            if policy == .split, state.pendingBytes - (state.scannedEndsWithCR ? 1 : 0) > maximum {
                 return .head(piece(of: state), resumeAt: count)
             }
             return .end
@@ -204,13 +207,16 @@ public struct LineFramer: Hashable, Sendable {
         return HeadRequest(line: line, nextState: next)
     }
 
-    /// The partial line of `state` as a line of its own, flagged `unterminated` (partial-line timeout, or a
-    /// file released with an unfinished last line); nil when there is none.
+    /// The partial line of `state` delivered as it is, flagged `unterminated` (partial-line timeout, or a
+    /// file released with an unfinished last line); nil when there is none. Under the `split` policy a
+    /// partial line longer than ``maxLineBytes`` comes out as pieces: call again with the `nextState` until
+    /// nil.
     public func flushPartial(_ state: FramerState) -> HeadRequest? {
         guard state.pendingBytes > 0 else { return nil }
+        if policy == .split, state.pendingBytes > Int64(maxLineBytes) { return piece(of: state) }
         var flags: TailedLine.Flags = .unterminated
         if state.continuesSplitLine { flags.insert(.split) }
-        if state.pendingBytes > Int64(maxLineBytes) { flags.insert(policy == .split ? .split : .truncated) }
+        if state.pendingBytes > Int64(maxLineBytes) { flags.insert(.truncated) }
         let line = TailedLine(
             offset: state.lineStart, endOffset: state.scannedTo, bufferStart: 0,
             length: Int(min(state.pendingBytes, Int64(maxLineBytes))), flags: flags)

@@ -91,11 +91,13 @@ extension TailerLoop {
     }
 
     private func flushPartial(_ id: TailedFileID) {
-        guard let file = table.file(id), let descriptor = descriptors[id],
-            let request = framers[file.input].flushPartial(file.framer)
-        else { return }
-        deliverHead(request, file: file, descriptor: descriptor)
-        table.partialFlushed(id, state: request.nextState, now: MonotonicClock.milliseconds())
+        guard let file = table.file(id), let descriptor = descriptors[id] else { return }
+        var state = file.framer
+        while let request = framers[file.input].flushPartial(state) {
+            deliverHead(request, file: file, descriptor: descriptor)
+            state = request.nextState
+        }
+        table.partialFlushed(id, state: state, now: MonotonicClock.milliseconds())
     }
 
     private func release(_ id: TailedFileID, reason: ReleaseReason, flush: Bool) {
