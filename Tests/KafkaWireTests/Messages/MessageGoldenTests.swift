@@ -203,6 +203,27 @@ struct MessageGoldenTests {
         ])
     }
 
+    @Test("Produce request v13 names the topic by id")
+    func produceRequestTopicId() throws {
+        let v13 = ProduceRequest(
+            transactionalId: nil, acks: -1, timeoutMs: 1_000,
+            topicData: [.init(topicId: Self.topicId, partitionData: [.init(index: 0, records: ByteBuffer(bytes: [9]))])])
+        try Self.expectGolden(v13, version: 13,
+            [
+                0x00,  // transactional_id: compact null
+                0xFF, 0xFF,  // acks -1
+                0x00, 0x00, 0x03, 0xE8,  // timeout_ms 1000
+                0x02,  // topic_data: compact count 1 + 1
+            ] + Self.topicIdBytes + [  //   topic_id (v13+; the name is v0-12 only)
+                0x02,  //   partition_data: compact count 1 + 1
+                0x00, 0x00, 0x00, 0x00,  //     index 0
+                0x02, 0x09,  //     records: compact length 1 + 1, one byte
+                0x00,  //     partition tagged fields
+                0x00,  //   topic tagged fields
+                0x00,  // tagged fields
+            ])
+    }
+
     // MARK: ApiVersions
 
     @Test("ApiVersions request v0 and v3, response v0 and v3")
@@ -240,7 +261,7 @@ struct MessageGoldenTests {
 
     // MARK: InitProducerId
 
-    @Test("InitProducerId request v0 and v4, response v0 and v2")
+    @Test("InitProducerId request v0, v4 and v6, response v0, v2 and v6")
     func initProducerId() throws {
         try Self.expectGolden(InitProducerIdRequest(transactionalId: nil, transactionTimeoutMs: 60_000), version: 0, [
             0xFF, 0xFF,  // transactional_id: null
@@ -262,6 +283,22 @@ struct MessageGoldenTests {
         ]
         try Self.expectGolden(response, version: 0, body)
         try Self.expectGolden(response, version: 2, body + [0x00])  // + tagged fields
+        try Self.expectGolden(InitProducerIdRequest(transactionalId: "t", transactionTimeoutMs: 1, enable2Pc: true), version: 6, [
+            0x02, 0x74,  // transactional_id "t" (compact)
+            0x00, 0x00, 0x00, 0x01,  // transaction_timeout_ms 1
+            0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF,  // producer_id -1
+            0xFF, 0xFF,  // producer_epoch -1
+            0x01,  // enable2_pc true (v6+)
+            0x00,  // keep_prepared_txn false (v6+)
+            0x00,  // tagged fields
+        ])
+        try Self.expectGolden(
+            InitProducerIdResponse(throttleTimeMs: 0, errorCode: 0, producerId: 1_000, producerEpoch: 0), version: 6,
+            body + [
+                0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF,  // ongoing_txn_producer_id -1 (v6+)
+                0xFF, 0xFF,  // ongoing_txn_producer_epoch -1 (v6+)
+                0x00,  // tagged fields
+            ])
     }
 
     // MARK: Fetch

@@ -27,6 +27,7 @@ extension FetchRequest: KafkaSampleable {
                         fetchOffset: sampler.int64(), lastFetchedEpoch: version >= 12 ? sampler.int32() : -1,
                         logStartOffset: version >= 5 ? sampler.int64() : -1, partitionMaxBytes: sampler.int32(),
                         replicaDirectoryId: version >= 17 ? sampler.uuid() : .zero,
+                        highWatermark: version >= 18 && sampler.bool() ? sampler.int64() : .max,
                         unknownTaggedFields: sampler.unknownTaggedFields(flexible: flexible))
                 },
                 unknownTaggedFields: sampler.unknownTaggedFields(flexible: flexible))

@@ -13,6 +13,7 @@ extension ListOffsetsRequest: KafkaSampleable {
                 },
                 unknownTaggedFields: sampler.unknownTaggedFields(flexible: flexible))
         }
+        if version >= 10 { message.timeoutMs = sampler.int32() }
         message.unknownTaggedFields = sampler.unknownTaggedFields(flexible: flexible)
         return message
     }

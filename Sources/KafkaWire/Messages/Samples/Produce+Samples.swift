@@ -4,7 +4,9 @@ extension ProduceRequest: KafkaSampleable {
         var message = Self(transactionalId: sampler.nullableString(), acks: sampler.int16(), timeoutMs: sampler.int32())
         message.topicData = sampler.array { sampler in
             TopicProduceData(
-                name: sampler.string(),
+                name: version < firstTopicIdVersion ? sampler.string() : "",
+                topicId: version < firstTopicIdVersion
+                    ? .zero : KafkaUUID(mostSignificantBits: sampler.next() | 1, leastSignificantBits: sampler.next()),
                 partitionData: sampler.array { sampler in
                     PartitionProduceData(
                         index: sampler.int32(), records: sampler.records(),
@@ -23,7 +25,8 @@ extension ProduceResponse: KafkaSampleable {
         var message = Self()
         message.responses = sampler.array { sampler in
             TopicProduceResponse(
-                name: sampler.string(),
+                name: version < 13 ? sampler.string() : "",
+                topicId: version < 13 ? .zero : sampler.uuid(),
                 partitionResponses: sampler.array { samplePartition(version: version, using: &$0) },
                 unknownTaggedFields: sampler.unknownTaggedFields(flexible: flexible))
         }
