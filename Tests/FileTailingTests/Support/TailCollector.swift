@@ -10,6 +10,8 @@ struct ReceivedLine: Hashable, Sendable {
     var endOffset: Int64
     var content: [UInt8]
     var flags: TailedLine.Flags
+    /// Bytes covered by the file's fingerprint when the line was delivered.
+    var fingerprintLength: Int = 0
 
     var text: String { String(decoding: content, as: UTF8.self) }
 }
@@ -41,7 +43,8 @@ final class TailCollector: Sendable {
                     let line = chunk.lines[index]
                     received.append(.line(ReceivedLine(
                         file: chunk.file.id, path: chunk.file.path, offset: line.offset, endOffset: line.endOffset,
-                        content: chunk.contentArray(of: index), flags: line.flags)))
+                        content: chunk.contentArray(of: index), flags: line.flags,
+                        fingerprintLength: chunk.file.identity.fingerprint.length)))
                 }
                 items.withLock { $0 += received }
             case .event(let event):
