@@ -34,13 +34,15 @@ struct CheckpointCrashTests {
         }
     }
 
-    /// `ferry-testkit` from ``PackageLocation/productsDirectory``, or else next to this test executable
-    /// (Swift Testing runs have no `.xctest` bundle for `PackageLocation` to find).
+    /// `ferry-testkit`: in `FERRY_PRODUCTS_DIR` if set, else next to this test executable (the products of
+    /// the scratch path being tested), else in ``PackageLocation/productsDirectory``. (Swift Testing runs have
+    /// no `.xctest` bundle, so `PackageLocation` falls back to `.build/debug`, which may hold another build.)
     static func testkitExecutable() -> String {
-        let preferred = PackageLocation.productsDirectory + "/ferry-testkit"
-        if FileManager.default.isExecutableFile(atPath: preferred) { return preferred }
+        if let explicit = ProcessInfo.processInfo.environment["FERRY_PRODUCTS_DIR"] { return explicit + "/ferry-testkit" }
         let running = (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")) ?? CommandLine.arguments[0]
-        return (running as NSString).deletingLastPathComponent + "/ferry-testkit"
+        let beside = (running as NSString).deletingLastPathComponent + "/ferry-testkit"
+        if FileManager.default.isExecutableFile(atPath: beside) { return beside }
+        return PackageLocation.productsDirectory + "/ferry-testkit"
     }
 
     static func mix(_ value: UInt64) -> UInt64 {
@@ -72,7 +74,7 @@ struct CheckpointCrashTests {
                 executable: executable, arguments: ["checkpoint-crash-child", state, String(seed), String(Self.entryCount)]
             )
             let started = child.waitForOutput(containing: "L ", timeout: .seconds(20))
-            #expect(started, "round \(round): child did not start: \(child.text)")
+            try #require(started, "round \(round): child did not start: \(child.text)")
             usleep(UInt32.random(in: 0...25_000, using: &random))
             child.kill(SIGKILL)
             let status = child.wait()

@@ -70,3 +70,27 @@ struct CheckpointScheduleTests {
         #expect(schedule.deadlineReached(at: at(1000)) == .none) // stale wake-up after shutdown
     }
 }
+
+@Suite("Checkpoint status")
+struct CheckpointFileStatusTests {
+    @Test("lag, state and acknowledgement age for each situation of a file")
+    func states() {
+        let now = WallClockTime(millisecondsSinceEpoch: 10_000)
+        var entry = CheckpointSamples.entries(count: 1, seed: 1)[0]
+        entry.committedOffset = 1000
+        entry.knownSize = 1500
+        entry.goneSince = nil
+        entry.lastAcknowledgedAt = WallClockTime(millisecondsSinceEpoch: 7_000)
+        let behind = CheckpointFileStatus(entry: entry, currentSize: 1800, now: now)
+        #expect(behind.state == .behind)
+        #expect(behind.lag == 800)
+        #expect(behind.lastAcknowledgementAge == .seconds(3))
+        #expect(CheckpointFileStatus(entry: entry, currentSize: 1000, now: now).state == .delivered)
+        #expect(CheckpointFileStatus(entry: entry, currentSize: 10, now: now).state == .truncated)
+        let missing = CheckpointFileStatus(entry: entry, currentSize: nil, now: now)
+        #expect(missing.state == .missing)
+        #expect(missing.lag == 500)
+        entry.goneSince = now
+        #expect(CheckpointFileStatus(entry: entry, currentSize: nil, now: now).state == .gone)
+    }
+}
