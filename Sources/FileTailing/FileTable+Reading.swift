@@ -162,7 +162,7 @@ extension FileTable {
         if status.size > file.framer.scannedTo { return actions + enqueue(id) }
         if file.atEndOfFile {
             if file.deleted { return actions + [.release(id, .deleted, flushPartial: true)] }
-            markIdle(id)
+            actions += markIdle(id)
         } else {
             actions += enqueue(id)
         }

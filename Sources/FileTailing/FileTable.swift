@@ -310,13 +310,29 @@ struct FileTable {
         counters.filesOpen = openFiles.count
     }
 
-    mutating func markIdle(_ id: TailedFileID) {
+    /// File `id` reached end of file with nothing more to read: it becomes a candidate for closing, and if
+    /// files wait for a descriptor, the least recently active idle file hands its descriptor over now.
+    mutating func markIdle(_ id: TailedFileID) -> [TableAction] {
         openOrder.append(id)
         if openOrder.count > 4 * max(openFiles.count, 16) {
             // Drop stale entries so the deque stays proportional to the open files.
             var seen = Set<TailedFileID>()
             openOrder = Deque(openOrder.filter { openFiles.contains($0) && seen.insert($0).inserted })
         }
+        while let next = waiting.first {
+            guard var file = files[next], file.waitingForDescriptor, !file.holdsDescriptor else {
+                waiting.removeFirst()
+                continue
+            }
+            guard let victim = idleVictim() else { return [] }
+            waiting.removeFirst()
+            closeForBudget(victim)
+            file.holdsDescriptor = true
+            file.waitingForDescriptor = false
+            files[next] = file
+            return [.close(victim), file.announced ? .reopen(next) : .open(next)]
+        }
+        return []
     }
 
     mutating func forget(_ id: TailedFileID) -> (TrackedFile, [TableAction])? {

@@ -205,27 +205,34 @@ struct FileTableTests {
         #expect(table.endOfBatch(now: 1) == [.check(old)])
     }
 
-    @Test("max_open_files: the least recently active idle file is closed to make room; otherwise the new one waits")
+    @Test("max_open_files: a file waits for a descriptor; an idle file hands its own over")
     func descriptorBudget() {
         var table = Self.table(maxOpen: 2)
         let a = Self.discover(&table, "/d/a.log", inode: 10, size: 5)
         let b = Self.discover(&table, "/d/b.log", inode: 11, size: 5)
         // Neither is idle yet: c waits.
         #expect(table.observe(path: "/d/c.log", input: 0, status: Self.status(12, size: 5), origin: .event, now: 0).isEmpty)
-        // a reaches end of file and idles: its descriptor goes to c.
+        // a reaches end of file and idles: its descriptor goes to c at once.
         _ = table.nextReady()
         let idle = table.readCompleted(a, state: FramerState(offset: 5), atEndOfFile: true, status: Self.status(10, size: 5), now: 1)
-        #expect(idle.isEmpty)
+        #expect(idle == [.close(a), .open(TailedFileID(3))])
+        _ = table.opened(TailedFileID(3), status: Self.status(12, size: 5), identity: Self.identity(12), decision: .useStartAtRule, endBoundary: 0, now: 1)
         _ = table.nextReady()
         _ = table.readCompleted(b, state: FramerState(offset: 5), atEndOfFile: false, status: nil, now: 1)
-        let d = table.observe(path: "/d/d.log", input: 0, status: Self.status(13, size: 5), origin: .event, now: 2)
-        #expect(d == [.close(a), .open(TailedFileID(4))])
+        // b and c are busy: d waits.
+        #expect(table.observe(path: "/d/d.log", input: 0, status: Self.status(13, size: 5), origin: .event, now: 2).isEmpty)
         #expect(table.descriptorsInUse == 2)
         // A released file hands its descriptor to the waiting one.
-        _ = table.opened(TailedFileID(4), status: Self.status(13, size: 5), identity: Self.identity(13), decision: .useStartAtRule, endBoundary: 0, now: 2)
         let freed = table.released(b, reason: .deleted, now: 3)
-        #expect(freed.contains(.open(TailedFileID(3))))
+        #expect(freed.contains(.open(TailedFileID(4))))
         #expect(table.descriptorsInUse == 2)
+        // a changes while closed: it waits for a descriptor, reopened (not opened) when one frees up.
+        #expect(table.modified(a, now: 4).isEmpty)
+        _ = table.opened(TailedFileID(4), status: Self.status(13, size: 5), identity: Self.identity(13), decision: .useStartAtRule, endBoundary: 0, now: 4)
+        _ = table.nextReady()
+        _ = table.nextReady()
+        let handed = table.readCompleted(TailedFileID(3), state: FramerState(offset: 5), atEndOfFile: true, status: Self.status(12, size: 5), now: 5)
+        #expect(handed == [.close(TailedFileID(3)), .reopen(a)])
     }
 
     @Test("permission denied is reported once and retried when attributes change")
