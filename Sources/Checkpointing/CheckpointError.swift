@@ -81,6 +81,7 @@ public struct CheckpointError: Error, Hashable, Sendable, CustomStringConvertibl
         )
     }
 
+    /// The code, message and location, for logs.
     public var description: String {
         var text = "\(code.rawValue): \(message)"
         if let path { text += " [path=\(path)]" }

@@ -24,6 +24,7 @@ extension CheckpointFormat {
     /// Throws ``CheckpointError/Code/corrupt`` for anything torn, zeroed or damaged, and
     /// ``CheckpointError/Code/unsupportedVersion`` for a newer format.
     public static func decodeHeader(_ bytes: UnsafeRawBufferPointer, path: String? = nil) throws(CheckpointError) -> Header {
+        /// A corruption error at `offset`.
         func corrupt(_ message: String, at offset: Int = 0) -> CheckpointError {
             CheckpointError(code: .corrupt, message: message, path: path, operation: "decode", byteOffset: offset)
         }
@@ -61,6 +62,7 @@ extension CheckpointFormat {
     /// Decodes and verifies a complete checkpoint file.
     public static func decode(_ bytes: UnsafeRawBufferPointer, path: String? = nil) throws(CheckpointError) -> CheckpointSnapshot {
         let header = try decodeHeader(bytes, path: path)
+        /// A corruption error at `offset`.
         func corrupt(_ message: String, at offset: Int) -> CheckpointError {
             CheckpointError(code: .corrupt, message: message, path: path, operation: "decode", byteOffset: offset)
         }

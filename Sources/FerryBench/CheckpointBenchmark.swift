@@ -13,6 +13,7 @@ import Glibc
 /// disk. Then the ack ledger's cost per segment with thousands of segments in flight acknowledged out of
 /// order. Figures are medians (min-max) over the iterations; the page cache is warm for loads.
 enum CheckpointBenchmark {
+    /// Parses the options and runs every measurement.
     static func run(_ arguments: [String]) throws {
         var counts = [1000, 10_000, 100_000]
         var iterations = 7
@@ -40,6 +41,7 @@ enum CheckpointBenchmark {
         measureLedger()
     }
 
+    /// Encode, durable commit and load times, and the size, for `count` tracked files.
     static func measure(count: Int, iterations: Int, directory: String, logger: Logger) throws {
         var entries = sampleEntries(count: count)
         let (store, _) = try CheckpointStore.open(configuration: CheckpointConfiguration(directory: directory), logger: logger)
@@ -81,6 +83,7 @@ enum CheckpointBenchmark {
     /// Realistic tracked files: Kubernetes-style pod log paths, a few inputs, large offsets, recent times.
     static func sampleEntries(count: Int) -> [CheckpointEntry] {
         var state: UInt64 = 0x5EED
+        /// SplitMix64.
         func next() -> UInt64 {
             state &+= 0x9E37_79B9_7F4A_7C15
             var z = state
@@ -137,29 +140,35 @@ enum CheckpointBenchmark {
             + "\(format1(nanoseconds / Double(sent))) ns per segment; committed offset \(ledger.committedOffset) of \(offset)")
     }
 
+    /// A measurement that could not be made.
     struct BenchmarkFailure: Error, CustomStringConvertible {
         var message: String
         var description: String { message }
     }
 
+    /// `duration` in milliseconds.
     static func milliseconds(_ duration: Duration) -> Double {
         Double(duration.components.seconds) * 1000 + Double(duration.components.attoseconds) / 1e15
     }
 
+    /// "median (min-max)" in milliseconds.
     static func summary(_ durations: [Duration]) -> String {
         let sorted = durations.map(milliseconds).sorted()
         return "\(format1(sorted[sorted.count / 2])) (\(format1(sorted.first!))-\(format1(sorted.last!)))"
     }
 
+    /// One decimal below 100, none above.
     static func format1(_ value: Double) -> String {
         let scaled = (value * 10).rounded() / 10
         return scaled >= 100 ? String(Int(scaled)) : String(scaled)
     }
 
+    /// `text` padded with spaces to `width`.
     static func pad(_ text: String, _ width: Int) -> String {
         text.count >= width ? text : text + String(repeating: " ", count: width - text.count)
     }
 
+    /// Removes the benchmark directory and everything in it.
     static func removeTree(_ path: String) {
         guard let directory = opendir(path) else { return }
         while let entry = readdir(directory) {
