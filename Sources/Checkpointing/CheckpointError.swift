@@ -37,6 +37,8 @@ public struct CheckpointError: Error, Hashable, Sendable, CustomStringConvertibl
         case unknownFile = "unknown_file"
         /// The store was closed.
         case closed = "closed"
+        /// A commit was attempted before ``CheckpointStore/load()``.
+        case notLoaded = "not_loaded"
     }
 
     /// What kind of error this is.

@@ -46,6 +46,18 @@ struct CheckpointFormatTests {
         #expect(try decode(CheckpointFormat.encode(snapshot)) == snapshot)
     }
 
+    @Test("many minimal entries (every field at its shortest encoding) round-trip")
+    func minimalEntries() throws {
+        let entry = CheckpointEntry(
+            identity: FileIdentity(device: 0, inode: 0, fingerprint: .empty), path: "", inputName: "",
+            committedOffset: 0, marker: .none, knownSize: 0, updatedAt: WallClockTime(millisecondsSinceEpoch: 0)
+        )
+        let snapshot = CheckpointSnapshot(generation: 1, writtenAt: CheckpointSamples.time, entries: Array(repeating: entry, count: 1000))
+        let bytes = CheckpointFormat.encode(snapshot)
+        #expect(bytes.count < CheckpointFormat.headerLength + 10 + 1000 * 20)
+        #expect(try decode(bytes) == snapshot)
+    }
+
     @Test("values the format cannot hold are sanitised, never written as a file that fails to load")
     func sanitised() throws {
         var entries = CheckpointSamples.entries(count: 2, seed: 5)

@@ -129,6 +129,23 @@ struct CheckpointStoreTests {
         #expect(again.entries == entries)
     }
 
+    @Test("a commit before load is refused (it could overwrite the newest generation)")
+    func commitBeforeLoad() throws {
+        let temporary = try TemporaryDirectory("ckpt-store")
+        defer { temporary.remove() }
+        let store = CheckpointStore(
+            configuration: CheckpointConfiguration(directory: temporary.path), lock: nil, logger: CheckpointSamples.quietLogger
+        )
+        #expect {
+            try store.commit([], at: CheckpointSamples.time)
+        } throws: { error in
+            (error as? CheckpointError)?.code == .notLoaded
+        }
+        _ = try store.load()
+        try store.commit([], at: CheckpointSamples.time)
+        #expect(CheckpointStore.loadReadOnly(directory: temporary.path).outcome == .current(generation: 1))
+    }
+
     @Test("a leftover temporary file from a crash is ignored and removed")
     func leftoverTemporary() throws {
         let temporary = try TemporaryDirectory("ckpt-store")
