@@ -37,6 +37,8 @@ public struct CheckpointError: Error, Hashable, Sendable, CustomStringConvertibl
         case unknownFile = "unknown_file"
         /// The store was closed.
         case closed = "closed"
+        /// A commit was attempted before ``CheckpointStore/load()``.
+        case notLoaded = "not_loaded"
     }
 
     /// What kind of error this is.
@@ -81,6 +83,7 @@ public struct CheckpointError: Error, Hashable, Sendable, CustomStringConvertibl
         )
     }
 
+    /// The code, message and location, for logs.
     public var description: String {
         var text = "\(code.rawValue): \(message)"
         if let path { text += " [path=\(path)]" }

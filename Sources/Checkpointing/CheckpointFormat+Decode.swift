@@ -24,6 +24,7 @@ extension CheckpointFormat {
     /// Throws ``CheckpointError/Code/corrupt`` for anything torn, zeroed or damaged, and
     /// ``CheckpointError/Code/unsupportedVersion`` for a newer format.
     public static func decodeHeader(_ bytes: UnsafeRawBufferPointer, path: String? = nil) throws(CheckpointError) -> Header {
+        /// A corruption error at `offset`.
         func corrupt(_ message: String, at offset: Int = 0) -> CheckpointError {
             CheckpointError(code: .corrupt, message: message, path: path, operation: "decode", byteOffset: offset)
         }
@@ -61,6 +62,7 @@ extension CheckpointFormat {
     /// Decodes and verifies a complete checkpoint file.
     public static func decode(_ bytes: UnsafeRawBufferPointer, path: String? = nil) throws(CheckpointError) -> CheckpointSnapshot {
         let header = try decodeHeader(bytes, path: path)
+        /// A corruption error at `offset`.
         func corrupt(_ message: String, at offset: Int) -> CheckpointError {
             CheckpointError(code: .corrupt, message: message, path: path, operation: "decode", byteOffset: offset)
         }
@@ -82,6 +84,11 @@ extension CheckpointFormat {
         return CheckpointSnapshot(generation: header.generation, writtenAt: header.writtenAt, entries: entries)
     }
 
+    /// The smallest encoded entry: flags, device, inode, fingerprint length (1 byte each), fingerprint hash
+    /// (8), committed offset, known size, marker length, updated-at, input index, shared path length and
+    /// suffix length (1 byte each).
+    static let minimumEntryLength = 19
+
     /// Decodes the payload, leaving `reader` where it stopped; nil on the first malformed value.
     static func decodeEntries(_ reader: inout CheckpointByteReader, count: Int) -> [CheckpointEntry]? {
         guard let nameCount = reader.readVarint(), nameCount <= UInt64(reader.remaining) else { return nil }
@@ -94,8 +101,9 @@ extension CheckpointFormat {
             names.append(String(decoding: raw, as: UTF8.self))
         }
         guard let base = reader.readZigzag() else { return nil }
-        // Each entry takes at least 24 bytes: refuse counts the payload cannot hold before reserving.
-        guard count <= reader.remaining / 24 + 1 else { return nil }
+        // Each entry takes at least `minimumEntryLength` bytes: refuse counts the payload cannot hold
+        // before reserving memory for them.
+        guard count <= reader.remaining / minimumEntryLength else { return nil }
         var entries: [CheckpointEntry] = []
         entries.reserveCapacity(count)
         var device: UInt64 = 0

@@ -8,6 +8,7 @@ extension CheckpointStore {
         var problem: CheckpointError?
     }
 
+    /// Reads and decodes both slots; a missing slot is empty, a damaged one carries its error.
     static func readSlots(directory: String, fileSystem: any CheckpointFileSystem) -> [Slot] {
         slotNames.map { name in
             let path = directory + "/" + name

@@ -44,6 +44,7 @@ public final class CheckpointStore {
     private var lock: StateDirectoryLock?
     private let logger: Logger
     private var isClosed = false
+    private var isLoaded = false
 
     /// A store over `configuration.directory`. The caller must hold the directory's lock (pass it to have
     /// the store release it on ``close()``), or use ``open(configuration:logger:)`` which does both.
@@ -103,6 +104,7 @@ public final class CheckpointStore {
         let slots = Self.readSlots(directory: directory, fileSystem: fileSystem)
         let problems = slots.compactMap(\.problem)
         let best = Self.newestValid(slots)
+        isLoaded = best != nil || !problems.contains { $0.code == .unsupportedVersion }
         for (index, slot) in slots.enumerated() {
             guard let problem = slot.problem else { continue }
             logger.error(
@@ -163,6 +165,11 @@ public final class CheckpointStore {
     public func commit(_ entries: [CheckpointEntry], at now: WallClockTime = .now()) throws(CheckpointError) -> CommitOutcome {
         guard !isClosed else {
             throw CheckpointError(code: .closed, message: "the checkpoint store is closed", path: directory, operation: "commit")
+        }
+        guard isLoaded else {
+            // Without a load the store does not know which slot holds the newest generation, and could
+            // overwrite it.
+            throw CheckpointError(code: .notLoaded, message: "load() must be called before commit()", path: directory, operation: "commit")
         }
         let started = ContinuousClock.now
         let payload = CheckpointFormat.encodePayload(entries)

@@ -12,6 +12,7 @@
 /// Cost: registering and acknowledging are amortised O(1); segments are kept in an array in order,
 /// the acknowledged prefix is dropped as it forms.
 public struct FileAckLedger: Sendable {
+    /// One registered segment: where it ends, the marker of its end, its delivery state (its start is the previous end).
     struct Segment: Sendable {
         var end: Int64
         var marker: OffsetMarker

@@ -19,6 +19,7 @@ public struct PosixFileContentReader: FileContentReading, Sendable {
     /// Makes the reader.
     public init() {}
 
+    /// Opens `path`, checks its device and inode against `identity`, and hashes the bytes read with `pread`.
     public func hashBytes(path: String, identity: FileIdentity, offset: Int64, length: Int) throws(FileIOFailure) -> (count: Int, hash: UInt64) {
         var descriptor: Int32
         repeat { descriptor = open(path, O_RDONLY | O_CLOEXEC) } while descriptor < 0 && errno == EINTR

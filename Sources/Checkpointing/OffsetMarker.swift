@@ -45,6 +45,7 @@ public struct OffsetMarker: Hashable, Sendable, CustomStringConvertible {
         length >= 0 && length <= Self.maximumLength && Int64(length) <= offset
     }
 
+    /// "length B:hash" in hexadecimal.
     public var description: String {
         let hex = String(hash, radix: 16)
         return "\(length)B:\(String(repeating: "0", count: 16 - hex.count))\(hex)"

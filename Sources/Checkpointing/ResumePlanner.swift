@@ -19,6 +19,7 @@ public struct ResumePlanner {
     private struct InodeKey: Hashable {
         var device: UInt64
         var inode: UInt64
+        /// The device and inode of `identity`.
         init(_ identity: FileIdentity) {
             device = identity.device
             inode = identity.inode

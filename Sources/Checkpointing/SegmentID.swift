@@ -15,6 +15,7 @@ public struct SegmentID: Hashable, Sendable, CustomStringConvertible {
         self.sequence = sequence
     }
 
+    /// "g<generation>#<sequence>".
     public var description: String { "g\(generation)#\(sequence)" }
 }
 

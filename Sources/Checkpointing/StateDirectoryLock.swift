@@ -79,6 +79,7 @@ public final class StateDirectoryLock {
         descriptor = -1
     }
 
+    /// Creates the directory (parents 0755, itself 0700) or checks and tightens an existing one.
     static func prepareDirectory(_ directory: String, logger: Logger) throws(CheckpointError) {
         var components: [Substring] = directory.split(separator: "/", omittingEmptySubsequences: true)
         guard !components.isEmpty else {
@@ -144,6 +145,7 @@ public final class StateDirectoryLock {
         return "pid \(pid), \(command)"
     }
 
+    /// "<strerror> (errno N)".
     static func describe(_ code: Int32) -> String {
         "\(String(cString: strerror(code))) (errno \(code))"
     }

@@ -36,10 +36,12 @@ public struct WallClockTime: Hashable, Comparable, Sendable, CustomStringConvert
         return .milliseconds(overflow ? (self < other ? Int64.min : Int64.max) : difference)
     }
 
+    /// Earlier is smaller.
     public static func < (lhs: WallClockTime, rhs: WallClockTime) -> Bool {
         lhs.millisecondsSinceEpoch < rhs.millisecondsSinceEpoch
     }
 
+    /// Milliseconds since the epoch, e.g. "1700000000000ms".
     public var description: String { "\(millisecondsSinceEpoch)ms" }
 }
 

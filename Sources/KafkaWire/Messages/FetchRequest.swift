@@ -2,15 +2,16 @@ import NIOCore
 
 /// Fetch request (API key 1): reads record batches from partitions, from a given offset.
 ///
-/// Versions: 4-17. 5 adds the log start offset; 7 fetch sessions and forgotten topics; 9 the current
+/// Versions: 4-18. 5 adds the log start offset; 7 fetch sessions and forgotten topics; 9 the current
 /// leader epoch; 11 the rack id; 12 is the first flexible version and adds the last fetched epoch and
 /// the tagged cluster id; 13 replaces topic names with topic ids; 15 replaces the replica id with the
-/// tagged replica state; 17 adds the tagged replica directory id. A client (not a follower broker)
+/// tagged replica state; 17 adds the tagged replica directory id; 18 the tagged high watermark a follower
+/// knows. A client (not a follower broker)
 /// leaves the replica fields at their defaults.
 public struct FetchRequest: KafkaRequest {
     public typealias Response = FetchResponse
     public static let apiKey = KafkaApiKey.fetch
-    public static let supportedVersions: ClosedRange<Int16> = 4...17
+    public static let supportedVersions: ClosedRange<Int16> = 4...18
     public static let firstFlexibleVersion: Int16? = 12
 
     /// The follower's identity (tagged field 1, v15+); a client leaves the defaults, which are not written.
@@ -46,6 +47,9 @@ public struct FetchRequest: KafkaRequest {
         public var partitionMaxBytes: Int32
         /// The follower's log directory (v17+, tag 0); zero is not written.
         public var replicaDirectoryId: KafkaUUID
+        /// The high watermark the follower knows (v18+, tag 1): -1 if unknown, `Int64.max` (not written) if
+        /// the follower does not support the feature.
+        public var highWatermark: Int64
         /// Tags this code does not know.
         public var unknownTaggedFields: [KafkaTaggedField]
 
@@ -53,7 +57,7 @@ public struct FetchRequest: KafkaRequest {
         public init(
             partition: Int32 = 0, currentLeaderEpoch: Int32 = -1, fetchOffset: Int64 = 0, lastFetchedEpoch: Int32 = -1,
             logStartOffset: Int64 = -1, partitionMaxBytes: Int32 = 1_048_576, replicaDirectoryId: KafkaUUID = .zero,
-            unknownTaggedFields: [KafkaTaggedField] = []
+            highWatermark: Int64 = .max, unknownTaggedFields: [KafkaTaggedField] = []
         ) {
             self.partition = partition
             self.currentLeaderEpoch = currentLeaderEpoch
@@ -62,6 +66,7 @@ public struct FetchRequest: KafkaRequest {
             self.logStartOffset = logStartOffset
             self.partitionMaxBytes = partitionMaxBytes
             self.replicaDirectoryId = replicaDirectoryId
+            self.highWatermark = highWatermark
             self.unknownTaggedFields = unknownTaggedFields
         }
     }
@@ -231,6 +236,9 @@ public struct FetchRequest: KafkaRequest {
         if version >= 17, partition.replicaDirectoryId != .zero {
             known.append(KafkaTaggedField(tag: 0) { $0.writeKafkaUUID(partition.replicaDirectoryId) })
         }
+        if version >= 18, partition.highWatermark != .max {
+            known.append(KafkaTaggedField(tag: 1) { $0.writeInteger(partition.highWatermark) })
+        }
         try writeTaggedFields(
             known, unknown: partition.unknownTaggedFields, into: &buffer, flexible: flexible, field: "topics.partitions",
             version: version)
@@ -308,6 +316,10 @@ public struct FetchRequest: KafkaRequest {
             case 0 where version >= 17:
                 partition.replicaDirectoryId = try reader.decodeTagged(field, "partitions.replica_directory_id") {
                     try $0.uuid("replica_directory_id")
+                }
+            case 1 where version >= 18:
+                partition.highWatermark = try reader.decodeTagged(field, "partitions.high_watermark") {
+                    try $0.int64("high_watermark")
                 }
             default:
                 partition.unknownTaggedFields.append(field)

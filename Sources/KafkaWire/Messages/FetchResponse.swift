@@ -3,12 +3,13 @@ import NIOCore
 /// Fetch response: per partition, the error code, the watermarks and the record batches read
 /// (``PartitionData/records``, a slice of the response frame: decoding copies nothing).
 ///
-/// Versions: 4-17. 5 adds the log start offset; 7 the top-level error code and session id; 11 the
+/// Versions: 4-18. 5 adds the log start offset; 7 the top-level error code and session id; 11 the
 /// preferred read replica; 12 is the first flexible version and adds the tagged diverging epoch, current
-/// leader and snapshot id; 13 replaces topic names with topic ids; 16 adds the tagged node endpoints.
+/// leader and snapshot id; 13 replaces topic names with topic ids; 16 adds the tagged node endpoints;
+/// 17 and 18 change only the request.
 public struct FetchResponse: KafkaResponse {
     public static let apiKey = KafkaApiKey.fetch
-    public static let supportedVersions: ClosedRange<Int16> = 4...17
+    public static let supportedVersions: ClosedRange<Int16> = 4...18
     public static let firstFlexibleVersion: Int16? = 12
 
     /// An epoch and where it ends (the diverging epoch, tag 0 of a partition, v12+).

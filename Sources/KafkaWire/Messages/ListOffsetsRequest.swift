@@ -3,12 +3,13 @@ import NIOCore
 /// ListOffsets request (API key 2): asks, per partition, for the offset matching a timestamp, or for the
 /// end (``latestTimestamp``) or start (``earliestTimestamp``) of the log.
 ///
-/// Versions: 1-9. 2 adds the isolation level; 4 the current leader epoch; 6 is the first flexible
-/// version; 7-9 add special timestamps (max timestamp, local log start, last tiered offset).
+/// Versions: 1-11. 2 adds the isolation level; 4 the current leader epoch; 6 is the first flexible
+/// version; 7-9 add special timestamps (max timestamp, local log start, last tiered offset); 10 adds
+/// ``timeoutMs`` (for lookups in tiered storage); 11 another special timestamp (earliest pending upload).
 public struct ListOffsetsRequest: KafkaRequest {
     public typealias Response = ListOffsetsResponse
     public static let apiKey = KafkaApiKey.listOffsets
-    public static let supportedVersions: ClosedRange<Int16> = 1...9
+    public static let supportedVersions: ClosedRange<Int16> = 1...11
     public static let firstFlexibleVersion: Int16? = 6
 
     /// The timestamp that asks for the next offset to be written (the end of the log).
@@ -62,17 +63,21 @@ public struct ListOffsetsRequest: KafkaRequest {
     public var isolationLevel: Int8
     /// The topics to look up.
     public var topics: [ListOffsetsTopic]
+    /// How long the broker may spend on lookups in remote (tiered) storage, in milliseconds (v10+). The
+    /// schema gives no default; this code uses 30 s, a client's usual request timeout.
+    public var timeoutMs: Int32
     /// Tags this code does not know.
     public var unknownTaggedFields: [KafkaTaggedField]
 
     /// Makes a request.
     public init(
-        replicaId: Int32 = -1, isolationLevel: Int8 = 0, topics: [ListOffsetsTopic] = [],
+        replicaId: Int32 = -1, isolationLevel: Int8 = 0, topics: [ListOffsetsTopic] = [], timeoutMs: Int32 = 30_000,
         unknownTaggedFields: [KafkaTaggedField] = []
     ) {
         self.replicaId = replicaId
         self.isolationLevel = isolationLevel
         self.topics = topics
+        self.timeoutMs = timeoutMs
         self.unknownTaggedFields = unknownTaggedFields
     }
 
@@ -95,6 +100,7 @@ public struct ListOffsetsRequest: KafkaRequest {
                 try Self.writeTaggedFields(
                     [], unknown: topic.unknownTaggedFields, into: &buffer, flexible: flexible, field: "topics", version: version)
             }
+            if version >= 10 { buffer.writeInteger(timeoutMs) }
             try Self.writeTaggedFields(
                 [], unknown: unknownTaggedFields, into: &buffer, flexible: flexible, field: "_tagged_fields", version: version)
         }
@@ -119,6 +125,7 @@ public struct ListOffsetsRequest: KafkaRequest {
             if flexible { topic.unknownTaggedFields = try reader.taggedFields("topics._tagged_fields") }
             return topic
         }
+        if version >= 10 { timeoutMs = try reader.int32("timeout_ms") }
         if flexible { unknownTaggedFields = try reader.taggedFields() }
     }
 }

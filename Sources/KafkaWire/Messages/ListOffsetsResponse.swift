@@ -2,10 +2,11 @@ import NIOCore
 
 /// ListOffsets response: per partition, the offset found and its timestamp.
 ///
-/// Versions: 1-9. 2 adds the throttle time; 4 the leader epoch; 6 is the first flexible version.
+/// Versions: 1-11. 2 adds the throttle time; 4 the leader epoch; 6 is the first flexible version; 7-11
+/// only add special timestamps to the request.
 public struct ListOffsetsResponse: KafkaResponse {
     public static let apiKey = KafkaApiKey.listOffsets
-    public static let supportedVersions: ClosedRange<Int16> = 1...9
+    public static let supportedVersions: ClosedRange<Int16> = 1...11
     public static let firstFlexibleVersion: Int16? = 6
 
     /// The answer for one partition.

@@ -2,15 +2,19 @@ import NIOCore
 
 /// Produce request (API key 0): record batches to append, per topic and partition.
 ///
-/// Versions: 3-12. 3 adds the transactional id and record format v2 (the only format this code writes);
+/// Versions: 3-13. 3 adds the transactional id and record format v2 (the only format this code writes);
 /// 4-8 change only the errors and response; 9 is the first flexible version; 10-12 change only the
-/// response and the errors it may carry. The ``PartitionProduceData/records`` are opaque bytes (whole
+/// response and the errors it may carry; 13 names topics by id (``TopicProduceData/topicId``, from
+/// Metadata v10+) instead of by name, and refuses a zero id: a producer that does not know topic ids must
+/// stay at version 12. The ``PartitionProduceData/records`` are opaque bytes (whole
 /// record batches), written with one copy into the output buffer.
 public struct ProduceRequest: KafkaRequest {
     public typealias Response = ProduceResponse
     public static let apiKey = KafkaApiKey.produce
-    public static let supportedVersions: ClosedRange<Int16> = 3...12
+    public static let supportedVersions: ClosedRange<Int16> = 3...13
     public static let firstFlexibleVersion: Int16? = 9
+    /// The first version that names topics by id rather than by name.
+    public static let firstTopicIdVersion: Int16 = 13
 
     /// The batches for one partition.
     public struct PartitionProduceData: Hashable, Sendable {
@@ -31,16 +35,22 @@ public struct ProduceRequest: KafkaRequest {
 
     /// The partitions of one topic.
     public struct TopicProduceData: Hashable, Sendable {
-        /// The topic name.
+        /// The topic name (v3-12).
         public var name: String
+        /// The topic id (v13+); must not be zero there.
+        public var topicId: KafkaUUID
         /// The partitions to append to.
         public var partitionData: [PartitionProduceData]
         /// Tags this code does not know.
         public var unknownTaggedFields: [KafkaTaggedField]
 
         /// Makes a topic entry.
-        public init(name: String = "", partitionData: [PartitionProduceData] = [], unknownTaggedFields: [KafkaTaggedField] = []) {
+        public init(
+            name: String = "", topicId: KafkaUUID = .zero, partitionData: [PartitionProduceData] = [],
+            unknownTaggedFields: [KafkaTaggedField] = []
+        ) {
             self.name = name
+            self.topicId = topicId
             self.partitionData = partitionData
             self.unknownTaggedFields = unknownTaggedFields
         }
@@ -77,7 +87,14 @@ public struct ProduceRequest: KafkaRequest {
             buffer.writeInteger(acks)
             buffer.writeInteger(timeoutMs)
             try buffer.writeKafkaArray(topicData, compact: flexible) { buffer, topic in
-                buffer.writeKafkaString(topic.name, compact: flexible)
+                if version >= Self.firstTopicIdVersion {
+                    guard topic.topicId != .zero else {
+                        throw Self.notRepresentable("topic_data.topic_id", version: version, "version 13+ needs the topic's id")
+                    }
+                    buffer.writeKafkaUUID(topic.topicId)
+                } else {
+                    buffer.writeKafkaString(topic.name, compact: flexible)
+                }
                 try buffer.writeKafkaArray(topic.partitionData, compact: flexible) { buffer, partition in
                     buffer.writeInteger(partition.index)
                     buffer.writeKafkaNullableBytes(partition.records, compact: flexible)
@@ -102,7 +119,11 @@ public struct ProduceRequest: KafkaRequest {
         timeoutMs = try reader.int32("timeout_ms")
         topicData = try reader.boundedArray("topic_data", compact: flexible, minimumElementSize: 2) { reader in
             var topic = TopicProduceData()
-            topic.name = try reader.string("topic_data.name", compact: flexible)
+            if version >= Self.firstTopicIdVersion {
+                topic.topicId = try reader.uuid("topic_data.topic_id")
+            } else {
+                topic.name = try reader.string("topic_data.name", compact: flexible)
+            }
             topic.partitionData = try reader.boundedArray(
                 "topic_data.partition_data", compact: flexible, minimumElementSize: 5
             ) { reader in

@@ -2,12 +2,13 @@ import NIOCore
 
 /// Produce response: per partition, the error code and the offset given to the first record appended.
 ///
-/// Versions: 3-12. 5 adds the log start offset; 8 the per-record errors and an error message; 9 is the
+/// Versions: 3-13. 5 adds the log start offset; 8 the per-record errors and an error message; 9 is the
 /// first flexible version; 10 adds the tagged ``PartitionProduceResponse/currentLeader`` and
-/// ``nodeEndpoints`` (where to go after NOT_LEADER_OR_FOLLOWER); 11-12 only add error codes.
+/// ``nodeEndpoints`` (where to go after NOT_LEADER_OR_FOLLOWER); 11-12 only add error codes; 13 names
+/// topics by id.
 public struct ProduceResponse: KafkaResponse {
     public static let apiKey = KafkaApiKey.produce
-    public static let supportedVersions: ClosedRange<Int16> = 3...12
+    public static let supportedVersions: ClosedRange<Int16> = 3...13
     public static let firstFlexibleVersion: Int16? = 9
 
     /// A record that made the broker drop the whole batch (v8+).
@@ -88,16 +89,22 @@ public struct ProduceResponse: KafkaResponse {
 
     /// The outcome for one topic.
     public struct TopicProduceResponse: Hashable, Sendable {
-        /// The topic name.
+        /// The topic name (v3-12).
         public var name: String
+        /// The topic id (v13+).
+        public var topicId: KafkaUUID
         /// The outcome per partition.
         public var partitionResponses: [PartitionProduceResponse]
         /// Tags this code does not know.
         public var unknownTaggedFields: [KafkaTaggedField]
 
         /// Makes a topic entry.
-        public init(name: String = "", partitionResponses: [PartitionProduceResponse] = [], unknownTaggedFields: [KafkaTaggedField] = []) {
+        public init(
+            name: String = "", topicId: KafkaUUID = .zero, partitionResponses: [PartitionProduceResponse] = [],
+            unknownTaggedFields: [KafkaTaggedField] = []
+        ) {
             self.name = name
+            self.topicId = topicId
             self.partitionResponses = partitionResponses
             self.unknownTaggedFields = unknownTaggedFields
         }
@@ -156,7 +163,11 @@ public struct ProduceResponse: KafkaResponse {
     private func encodeBody(into buffer: inout ByteBuffer, version: Int16) throws {
         let flexible = Self.isFlexible(version)
         try buffer.writeKafkaArray(responses, compact: flexible) { buffer, topic in
-            buffer.writeKafkaString(topic.name, compact: flexible)
+            if version >= 13 {
+                buffer.writeKafkaUUID(topic.topicId)
+            } else {
+                buffer.writeKafkaString(topic.name, compact: flexible)
+            }
             try buffer.writeKafkaArray(topic.partitionResponses, compact: flexible) { buffer, partition in
                 try Self.encodePartition(partition, into: &buffer, version: version)
             }
@@ -219,7 +230,11 @@ public struct ProduceResponse: KafkaResponse {
         self.init()
         responses = try reader.boundedArray("responses", compact: flexible, minimumElementSize: 2) { reader in
             var topic = TopicProduceResponse()
-            topic.name = try reader.string("responses.name", compact: flexible)
+            if version >= 13 {
+                topic.topicId = try reader.uuid("responses.topic_id")
+            } else {
+                topic.name = try reader.string("responses.name", compact: flexible)
+            }
             topic.partitionResponses = try reader.boundedArray(
                 "responses.partition_responses", compact: flexible, minimumElementSize: 22
             ) { reader in

@@ -1,0 +1,375 @@
+import DequeModule
+
+/// The tailer's decisions, without I/O: which files exist, what each path and inode means, when a file
+/// was renamed, moved away, deleted, replaced or truncated, which file reads next, which descriptor to
+/// close. Every event method returns the ``TableAction``s the loop must perform, in order; the loop feeds
+/// the results back through the methods named by each action.
+///
+/// Identity: a file is its device + inode while a descriptor is open on it (the kernel cannot reuse an
+/// open inode); a closed file is verified by fingerprint and offset marker when it is reopened.
+struct FileTable {
+    /// The options the table decides with, per input where they differ.
+    struct Settings: Hashable, Sendable {
+        var inputNames: [String]
+        var startRules: [StartAt]
+        var partialTimeoutsMs: [Int?]
+        var maxOpenFiles: Int
+        var closeInactiveMs: Int64
+
+        init(_ configuration: TailerConfiguration) {
+            inputNames = configuration.inputs.map(\.name)
+            startRules = configuration.inputs.map(\.startAt)
+            partialTimeoutsMs = configuration.inputs.map(\.partialLineTimeoutMs)
+            maxOpenFiles = configuration.maxOpenFiles
+            closeInactiveMs = Int64(configuration.closeInactiveMs)
+        }
+    }
+
+    let settings: Settings
+    private(set) var files: [TailedFileID: TrackedFile] = [:]
+    private(set) var byInode: [InodeKey: TailedFileID] = [:]
+    private(set) var byPath: [String: TailedFileID] = [:]
+    private var nextID: UInt64 = 1
+    /// Descriptors held or being opened.
+    private(set) var descriptorsInUse = 0
+    /// Files that want a descriptor, in arrival order.
+    private var waiting: Deque<TailedFileID> = []
+    /// Open files with something to read, in turn order.
+    private var ready: Deque<TailedFileID> = []
+    /// Open files, oldest activity first (lazily cleaned): where idle victims are found.
+    private var openOrder: Deque<TailedFileID> = []
+    /// Open files.
+    private(set) var openFiles: Set<TailedFileID> = []
+    /// Paths that vanished in the current batch, resolved by ``endOfBatch(now:)``.
+    private var suspects: [(id: TailedFileID, path: String)] = []
+    /// Open files whose path vanished and whose descriptor is being checked.
+    private var awaitingPathCheck: Set<TailedFileID> = []
+    private var reportedLoops: Set<String> = []
+    /// Counters the table maintains (the loop adds bytes and lines).
+    var counters = TailerCounters()
+
+    init(settings: Settings) {
+        self.settings = settings
+    }
+
+    // MARK: Queries
+
+    /// The file `id`, if tracked.
+    func file(_ id: TailedFileID) -> TrackedFile? { files[id] }
+
+    /// The consumer's view of file `id`.
+    func view(_ id: TailedFileID) -> TailedFile? {
+        files[id].map { $0.view(inputName: settings.inputNames[$0.input]) }
+    }
+
+    /// Whether any file waits to be read.
+    var hasReadyFiles: Bool { !ready.isEmpty }
+
+    /// How many files are ready to be read.
+    var readyCount: Int { ready.count }
+
+    /// Takes the next file to read (fair turns: a file that still has data goes to the back).
+    mutating func nextReady() -> TailedFileID? {
+        while let id = ready.popFirst() {
+            guard var file = files[id] else { continue }
+            file.queued = false
+            files[id] = file
+            if file.phase == .open { return id }
+        }
+        return nil
+    }
+
+    // MARK: Paths
+
+    /// A path exists with `status` and belongs to input `input` (nil: it matches no input).
+    mutating func observe(
+        path: String, input: Int?, status: FileStatus, origin: ObservationOrigin, now: Int64
+    ) -> [TableAction] {
+        var actions: [TableAction] = []
+        reportedLoops.remove(path)
+        if let previous = byPath[path], let owner = files[previous], owner.identity.device != status.device
+            || owner.identity.inode != status.inode
+        {
+            // Another file took this path: the previous owner was renamed away, deleted or replaced.
+            byPath[path] = nil
+            suspects.append((previous, path))
+        }
+        if let id = byInode[status.key], var file = files[id] {
+            if file.path != path {
+                if input != nil {
+                    if byPath[file.path] == id { byPath[file.path] = nil }
+                    if file.inPatterns {
+                        counters.rotations += 1
+                        actions.append(emit(file, .renamed(from: file.path, to: path)))
+                    }
+                    file.path = path
+                    file.inPatterns = true
+                    byPath[path] = id
+                } else if file.inPatterns {
+                    if byPath[file.path] == id { byPath[file.path] = nil }
+                    counters.rotations += 1
+                    actions.append(emit(file, .movedOut(from: file.path, to: path)))
+                    file.path = path
+                    file.inPatterns = false
+                    byPath[path] = id
+                } else {
+                    file.path = path
+                    byPath[path] = id
+                }
+                awaitingPathCheck.remove(id)
+            } else if byPath[path] == nil {
+                byPath[path] = id
+            }
+            files[id] = file
+            actions += wake(id, size: status.size, now: now)
+            return actions
+        }
+        guard let input else { return actions }
+        let id = TailedFileID(nextID)
+        nextID += 1
+        files[id] = TrackedFile(
+            id: id, input: input, path: path,
+            identity: FileIdentity(device: status.device, inode: status.inode, fingerprint: .empty),
+            foundByInitialScan: origin == .initialScan, knownSize: status.size, lastActivity: now)
+        byInode[status.key] = id
+        byPath[path] = id
+        counters.filesWatched = files.count
+        actions += acquireDescriptor(for: id)
+        return actions
+    }
+
+    /// A path no longer exists (inotify delete or move, or absent from a full scan).
+    mutating func pathMissing(_ path: String) {
+        reportedLoops.remove(path)
+        guard let id = byPath[path] else { return }
+        byPath[path] = nil
+        suspects.append((id, path))
+    }
+
+    /// Resolves the paths that vanished in this batch: a file found again under another name was renamed
+    /// (already handled); an open file is checked (deleted, or moved out of sight); a closed or waiting
+    /// file is let go.
+    mutating func endOfBatch(now: Int64) -> [TableAction] {
+        var actions: [TableAction] = []
+        let resolving = suspects
+        suspects.removeAll()
+        for (id, path) in resolving {
+            guard let file = files[id], file.path == path, byPath[path] != id else { continue }
+            switch file.phase {
+            case .open:
+                if !file.deleted, awaitingPathCheck.insert(id).inserted { actions.append(.check(id)) }
+            case .closed:
+                actions.append(.release(id, .vanished, flushPartial: false))
+            case .pending, .blocked:
+                actions.append(.release(id, .vanished, flushPartial: false))
+            }
+        }
+        return actions
+    }
+
+    /// A path could not be resolved because of a symbolic link loop: reported once until it changes.
+    mutating func symlinkLoop(_ path: String) -> [TableAction] {
+        guard reportedLoops.insert(path).inserted else { return [] }
+        counters.symlinkLoops += 1
+        return [.emit(TailEvent(file: nil, kind: .symlinkLoop(path: path)))]
+    }
+
+    /// inotify (or the poller) says the file at `path` changed. Returns nil when the path is not tracked
+    /// (the loop then probes it, as it may be a file not seen yet).
+    mutating func pathModified(_ path: String, now: Int64) -> [TableAction]? {
+        guard let id = byPath[path] else { return nil }
+        return modified(id, now: now)
+    }
+
+    /// File `id` changed (an inotify watch on the file itself, or a poll).
+    mutating func modified(_ id: TailedFileID, now: Int64) -> [TableAction] {
+        guard let file = files[id] else { return [] }
+        switch file.phase {
+        case .open:
+            return enqueue(id)
+        case .closed:
+            return acquireDescriptor(for: id)
+        case .pending, .blocked:
+            return []
+        }
+    }
+
+    /// The attributes of `path` changed (chmod, chown): a file that could not be opened is retried.
+    mutating func attributesChanged(_ path: String) -> [TableAction] {
+        guard let id = byPath[path], let file = files[id], case .blocked = file.phase else { return [] }
+        return acquireDescriptor(for: id)
+    }
+
+    /// Retries every file that could not be opened (sweep).
+    mutating func retryBlocked() -> [TableAction] {
+        files.values.filter { if case .blocked = $0.phase { true } else { false } }
+            .sorted { $0.id < $1.id }
+            .flatMap { acquireDescriptor(for: $0.id) }
+    }
+
+    /// A tracked file was seen again with `size`: read, reopen or retry it as needed.
+    private mutating func wake(_ id: TailedFileID, size: Int64, now: Int64) -> [TableAction] {
+        guard let file = files[id] else { return [] }
+        switch file.phase {
+        case .open:
+            return size != file.framer.scannedTo || size != file.knownSize ? enqueue(id) : []
+        case .closed:
+            return size != file.framer.scannedTo ? acquireDescriptor(for: id) : []
+        case .blocked:
+            return acquireDescriptor(for: id)
+        case .pending:
+            return []
+        }
+    }
+
+    // MARK: Descriptors
+
+    /// Gives `id` a descriptor now (opening or reopening it), closing the least recently active idle file
+    /// if the budget is spent, or queues it until one frees up.
+    mutating func acquireDescriptor(for id: TailedFileID) -> [TableAction] {
+        guard var file = files[id], !file.holdsDescriptor else { return [] }
+        let action: TableAction = file.announced ? .reopen(id) : .open(id)
+        var actions: [TableAction] = []
+        if descriptorsInUse < settings.maxOpenFiles {
+            descriptorsInUse += 1
+        } else if let victim = idleVictim() {
+            closeForBudget(victim)
+            actions.append(.close(victim))
+        } else {
+            if !file.waitingForDescriptor {
+                file.waitingForDescriptor = true
+                waiting.append(id)
+                files[id] = file
+            }
+            return []
+        }
+        file.holdsDescriptor = true
+        file.waitingForDescriptor = false
+        files[id] = file
+        actions.append(action)
+        return actions
+    }
+
+    /// The least recently active open file that is idle at end of file and still matches, if any.
+    private mutating func idleVictim() -> TailedFileID? {
+        var inspected = 0
+        let limit = openOrder.count
+        while inspected < limit, let id = openOrder.popFirst() {
+            inspected += 1
+            guard let file = files[id], file.phase == .open else { continue }
+            if file.isIdleAtEnd, file.inPatterns, !file.deleted { return id }
+            openOrder.append(id)
+        }
+        return nil
+    }
+
+    /// Marks `id` closed, handing its descriptor to another file (the loop performs the `.close`).
+    private mutating func closeForBudget(_ id: TailedFileID) {
+        guard var file = files[id] else { return }
+        file.phase = .closed
+        file.queued = false
+        file.holdsDescriptor = false
+        files[id] = file
+        openFiles.remove(id)
+        counters.filesOpen = openFiles.count
+    }
+
+    /// A descriptor was given back: hand it to the next waiting file.
+    private mutating func descriptorFreed() -> [TableAction] {
+        descriptorsInUse -= 1
+        while descriptorsInUse < settings.maxOpenFiles, let next = waiting.popFirst() {
+            guard var file = files[next], file.waitingForDescriptor, !file.holdsDescriptor else { continue }
+            file.waitingForDescriptor = false
+            files[next] = file
+            return acquireDescriptor(for: next)
+        }
+        return []
+    }
+
+    /// Puts an open file in the ready queue (once).
+    mutating func enqueue(_ id: TailedFileID) -> [TableAction] {
+        guard var file = files[id], file.phase == .open, !file.queued else { return [] }
+        file.queued = true
+        files[id] = file
+        ready.append(id)
+        return []
+    }
+
+    /// An event about `file`.
+    func emit(_ file: TrackedFile, _ kind: TailEvent.Kind) -> TableAction {
+        .emit(TailEvent(file: file.view(inputName: settings.inputNames[file.input]), kind: kind))
+    }
+
+    // MARK: Internal bookkeeping shared with the reading half
+
+    mutating func store(_ file: TrackedFile) { files[file.id] = file }
+
+    mutating func markOpen(_ id: TailedFileID) {
+        openFiles.insert(id)
+        openOrder.append(id)
+        counters.filesOpen = openFiles.count
+    }
+
+    /// File `id` reached end of file with nothing more to read: it becomes a candidate for closing, and if
+    /// files wait for a descriptor, the least recently active idle file hands its descriptor over now.
+    mutating func markIdle(_ id: TailedFileID) -> [TableAction] {
+        openOrder.append(id)
+        if openOrder.count > 4 * max(openFiles.count, 16) {
+            // Drop stale entries so the deque stays proportional to the open files.
+            var seen = Set<TailedFileID>()
+            openOrder = Deque(openOrder.filter { openFiles.contains($0) && seen.insert($0).inserted })
+        }
+        while let next = waiting.first {
+            guard var file = files[next], file.waitingForDescriptor, !file.holdsDescriptor else {
+                waiting.removeFirst()
+                continue
+            }
+            guard let victim = idleVictim() else { return [] }
+            waiting.removeFirst()
+            closeForBudget(victim)
+            file.holdsDescriptor = true
+            file.waitingForDescriptor = false
+            files[next] = file
+            return [.close(victim), file.announced ? .reopen(next) : .open(next)]
+        }
+        return []
+    }
+
+    mutating func forget(_ id: TailedFileID) -> (TrackedFile, [TableAction])? {
+        guard let file = files.removeValue(forKey: id) else { return nil }
+        if byInode[InodeKey(device: file.identity.device, inode: file.identity.inode)] == id {
+            byInode[InodeKey(device: file.identity.device, inode: file.identity.inode)] = nil
+        }
+        if byPath[file.path] == id { byPath[file.path] = nil }
+        awaitingPathCheck.remove(id)
+        var actions: [TableAction] = []
+        openFiles.remove(id)
+        if file.holdsDescriptor { actions += descriptorFreed() }
+        counters.filesOpen = openFiles.count
+        counters.filesWatched = files.count
+        return (file, actions)
+    }
+
+    mutating func unmapPath(_ path: String, _ id: TailedFileID) {
+        if byPath[path] == id { byPath[path] = nil }
+    }
+
+    mutating func takePathCheck(_ id: TailedFileID) -> Bool {
+        awaitingPathCheck.remove(id) != nil
+    }
+
+    mutating func rekey(_ id: TailedFileID, from old: InodeKey, to new: InodeKey) {
+        if byInode[old] == id { byInode[old] = nil }
+        byInode[new] = id
+    }
+
+    /// File `id` gives its descriptor back (closed while idle, or failed to open).
+    mutating func giveBackDescriptor(_ id: TailedFileID) -> [TableAction] {
+        guard var file = files[id], file.holdsDescriptor else { return [] }
+        file.holdsDescriptor = false
+        files[id] = file
+        openFiles.remove(id)
+        counters.filesOpen = openFiles.count
+        return descriptorFreed()
+    }
+}

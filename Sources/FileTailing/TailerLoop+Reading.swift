@@ -1,0 +1,260 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+import Logging
+
+extension TailerLoop {
+    // MARK: Actions
+
+    /// Performs the table's actions in order (each may produce more, performed in place).
+    func perform(_ actions: [TableAction]) {
+        for action in actions {
+            switch action {
+            case .open(let id): open(id)
+            case .reopen(let id): reopen(id)
+            case .check(let id): check(id)
+            case .close(let id): closeIdle(id)
+            case .flushPartial(let id): flushPartial(id)
+            case .release(let id, let reason, let flush): release(id, reason: reason, flush: flush)
+            case .probe(let path): probe([path], now: MonotonicClock.milliseconds())
+            case .emit(let event): emit(event)
+            }
+        }
+    }
+
+    private func open(_ id: TailedFileID) {
+        guard let file = table.file(id) else { return }
+        let now = MonotonicClock.milliseconds()
+        let descriptor = Glibc.open(file.path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK)
+        guard descriptor >= 0 else {
+            perform(table.openFailed(id, errno: errno, now: now))
+            return
+        }
+        guard let status = Self.status(of: descriptor), status.isRegular else {
+            close(descriptor)
+            perform(table.openFailed(id, errno: ENOENT, now: now))
+            return
+        }
+        descriptors[id] = descriptor
+        let fingerprint = (try? FileFingerprinting.fingerprint(descriptor: descriptor).get()) ?? .empty
+        let identity = FileIdentity(device: status.status.device, inode: status.status.inode, fingerprint: fingerprint)
+        let input = configuration.inputs[file.input]
+        let decision = startOffsetHook(DiscoveredFile(
+            path: file.path, input: input.name, identity: identity, size: status.status.size,
+            foundByInitialScan: file.foundByInitialScan))
+        var boundary: Int64 = 0
+        if decision == .useStartAtRule, input.startAt == .end, file.foundByInitialScan {
+            boundary = Self.lastLineBoundary(descriptor, size: status.status.size, maxLineBytes: input.maxLineBytes)
+        }
+        var linkInfo = stat()
+        if lstat(file.path, &linkInfo) == 0, linkInfo.st_mode & S_IFMT == S_IFLNK { watchLinkTarget(file.path, id) }
+        perform(table.opened(
+            id, status: status.status, identity: identity, decision: decision, endBoundary: boundary, now: now))
+    }
+
+    private func reopen(_ id: TailedFileID) {
+        guard let file = table.file(id) else { return }
+        let now = MonotonicClock.milliseconds()
+        let descriptor = Glibc.open(file.path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK)
+        guard descriptor >= 0 else {
+            perform(table.openFailed(id, errno: errno, now: now))
+            return
+        }
+        guard let status = Self.status(of: descriptor), status.isRegular else {
+            close(descriptor)
+            perform(table.openFailed(id, errno: ENOENT, now: now))
+            return
+        }
+        descriptors[id] = descriptor
+        var same = status.status.device == file.identity.device && status.status.inode == file.identity.inode
+        if same { same = (try? FileFingerprinting.matches(file.identity.fingerprint, descriptor: descriptor).get()) ?? false }
+        if same, let marker = file.marker {
+            same = Self.marker(descriptor, endingAt: marker.offset) == marker
+        }
+        perform(table.reopened(id, status: status.status, sameContent: same, now: now))
+    }
+
+    /// `fstat` + fingerprint check of an open file, reported to the table.
+    private func check(_ id: TailedFileID) {
+        guard let file = table.file(id), let descriptor = descriptors[id] else { return }
+        guard let status = Self.status(of: descriptor) else { return }
+        let matches = (try? FileFingerprinting.matches(file.identity.fingerprint, descriptor: descriptor).get()) ?? true
+        perform(table.descriptorChecked(
+            id, status: status.status, fingerprintMatches: matches, now: MonotonicClock.milliseconds()))
+    }
+
+    private func closeIdle(_ id: TailedFileID) {
+        guard let file = table.file(id), let descriptor = descriptors.removeValue(forKey: id) else { return }
+        let marker = Self.marker(descriptor, endingAt: file.framer.lineStart)
+        close(descriptor)
+        table.closed(id, marker: marker)
+    }
+
+    private func flushPartial(_ id: TailedFileID) {
+        guard let file = table.file(id), let descriptor = descriptors[id] else { return }
+        var state = file.framer
+        while let request = framers[file.input].flushPartial(state) {
+            deliverHead(request, file: file, descriptor: descriptor)
+            state = request.nextState
+        }
+        table.partialFlushed(id, state: state, now: MonotonicClock.milliseconds())
+    }
+
+    private func release(_ id: TailedFileID, reason: ReleaseReason, flush: Bool) {
+        if flush { flushPartial(id) }
+        if let descriptor = descriptors.removeValue(forKey: id) { close(descriptor) }
+        if let watch = watchOfFile.removeValue(forKey: id) {
+            fileWatches[watch] = nil
+            inotify?.removeWatch(watch)
+        }
+        perform(table.released(id, reason: reason, now: MonotonicClock.milliseconds()))
+    }
+
+    // MARK: Reading
+
+    /// One turn for each file that is ready now (a file with more to read goes to the back of the queue).
+    func readRound() {
+        var turns = table.readyCount
+        while turns > 0, !control.paused.load(ordering: .relaxed), !control.stopping.load(ordering: .relaxed),
+            let id = table.nextReady()
+        {
+            turns -= 1
+            readTurn(id)
+        }
+    }
+
+    /// Reads up to one chunk of file `id`, frames it and delivers its lines.
+    private func readTurn(_ id: TailedFileID) {
+        guard var file = table.file(id), let descriptor = descriptors[id] else { return }
+        let now = MonotonicClock.milliseconds()
+        if file.atEndOfFile, file.identity.fingerprint.length > 0 {
+            // Woken after an idle spell: make sure it was not truncated and refilled meanwhile.
+            let same = (try? FileFingerprinting.matches(file.identity.fingerprint, descriptor: descriptor).get()) ?? true
+            if !same, let status = Self.status(of: descriptor) {
+                perform(table.descriptorChecked(id, status: status.status, fingerprintMatches: false, now: now))
+                guard let updated = table.file(id) else { return }
+                file = updated
+            }
+        }
+        let framer = framers[file.input]
+        var state = file.framer
+        let position = framer.readOffset(state)
+        let carried = Int(state.scannedTo - position)
+        let wanted = min(readBufferSize, carried + configuration.readChunkBytes)
+        var count: Int
+        repeat {
+            count = pread(descriptor, readBuffer, wanted, off_t(position))
+        } while count < 0 && errno == EINTR
+        if count < 0 {
+            let code = errno
+            table.counters.readErrors += 1
+            logger.warning("read failed", metadata: ["file.path": "\(file.path)", "errno": "\(code)"])
+            emit(TailEvent(file: table.view(id), kind: .readError(operation: "pread", errno: code)))
+            table.readFailed(id)
+            return
+        }
+        if !file.identity.fingerprint.isComplete, Int64(count) + position > Int64(file.identity.fingerprint.length),
+            let fingerprint = try? FileFingerprinting.fingerprint(descriptor: descriptor).get()
+        {
+            table.fingerprintUpdated(id, fingerprint)
+        }
+        let atEnd = count < wanted
+        if count > 0, let view = table.view(id) {
+            let buffer = UnsafeRawBufferPointer(start: readBuffer, count: count)
+            var from = 0
+            framing: while true {
+                let stop = framer.frame(buffer, bufferOffset: position, from: from, state: &state, into: sink)
+                deliver(view, bytes: buffer)
+                switch stop {
+                case .end:
+                    break framing
+                case .head(let request, let resumeAt):
+                    deliverHead(request, file: file, descriptor: descriptor)
+                    state = request.nextState
+                    from = resumeAt
+                }
+            }
+        }
+        let status = atEnd ? Self.status(of: descriptor)?.status : nil
+        perform(table.readCompleted(id, state: state, atEndOfFile: atEnd, status: status, now: now))
+    }
+
+    /// Hands the lines in the sink to the output, and counts them.
+    private func deliver(_ file: TailedFile, bytes: UnsafeRawBufferPointer) {
+        let lines = sink.lines
+        guard let first = lines.first, let last = lines.last else { return }
+        table.counters.lines += UInt64(lines.count)
+        table.counters.bytesRead += UInt64(last.endOffset - first.offset)
+        for line in lines where line.flags.rawValue != 0 { count(line) }
+        output(.lines(TailChunk(file: file, bytes: bytes, lines: lines)))
+        sink.removeAll()
+    }
+
+    private func count(_ line: TailedLine) {
+        let terminated = line.endOffset - line.offset > Int64(line.length) || line.flags.contains(.unterminated)
+        if line.flags.contains(.split), terminated, !line.flags.contains(.truncated) {
+            table.counters.longLinesSplit += 1
+        }
+        if line.flags.contains(.truncated) { table.counters.longLinesTruncated += 1 }
+        if line.flags.contains(.unterminated) { table.counters.unterminatedLines += 1 }
+    }
+
+    /// Reads a line whose content is not in the read buffer (long line head, flushed partial) and delivers it.
+    private func deliverHead(_ request: HeadRequest, file: TrackedFile, descriptor: Int32) {
+        if headBuffer == nil { headBuffer = .allocate(byteCount: headBufferSize, alignment: 64) }
+        guard let headBuffer, let view = table.view(file.id) else { return }
+        let length = min(request.length, headBufferSize)
+        var got = 0
+        while got < length {
+            let count = pread(descriptor, headBuffer + got, length - got, off_t(request.offset) + off_t(got))
+            if count < 0, errno == EINTR { continue }
+            if count <= 0 { break }
+            got += count
+        }
+        var line = request.line
+        line.length = Int32(got)
+        sink.append(line)
+        deliver(view, bytes: UnsafeRawBufferPointer(start: headBuffer, count: got))
+    }
+
+    // MARK: System helpers
+
+    /// `fstat` of a descriptor, and whether it is a regular file.
+    static func status(of descriptor: Int32) -> (status: FileStatus, isRegular: Bool)? {
+        var info = stat()
+        guard fstat(descriptor, &info) == 0 else { return nil }
+        let status = FileStatus(
+            device: UInt64(info.st_dev), inode: UInt64(info.st_ino), size: Int64(info.st_size),
+            linkCount: UInt64(info.st_nlink))
+        return (status, info.st_mode & S_IFMT == S_IFREG)
+    }
+
+    /// The offset marker of the bytes before `offset` in the open file.
+    static func marker(_ descriptor: Int32, endingAt offset: Int64) -> CloseMarker? {
+        let length = Int(min(offset, Int64(CloseMarker.maximumLength)))
+        guard case .success(let bytes) = FileFingerprinting.read(
+            descriptor: descriptor, offset: offset - Int64(length), length: length)
+        else { return nil }
+        guard bytes.count == length else { return CloseMarker(offset: offset, length: -1, hash: 0) }
+        return CloseMarker(offset: offset, length: length, hash: ContentHash.of(bytes))
+    }
+
+    /// The offset just after the last `\n` of the file, looking back at most `maxLineBytes`: where
+    /// `start_at: end` begins, so that a line being written is delivered whole. With no newline found, 0
+    /// if the whole file was searched, else the size.
+    static func lastLineBoundary(_ descriptor: Int32, size: Int64, maxLineBytes: Int) -> Int64 {
+        let block = 64 << 10
+        var end = size
+        let limit = max(0, size - Int64(maxLineBytes))
+        var bytes = [UInt8](repeating: 0, count: block)
+        while end > limit {
+            let start = max(limit, end - Int64(block))
+            let length = Int(end - start)
+            let count = bytes.withUnsafeMutableBytes { pread(descriptor, $0.baseAddress, length, off_t(start)) }
+            guard count == length else { return size }
+            if let index = bytes[..<length].lastIndex(of: 0x0A) { return start + Int64(index) + 1 }
+            end = start
+        }
+        return limit == 0 ? 0 : size
+    }
+}
