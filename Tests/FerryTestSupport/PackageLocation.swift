@@ -17,11 +17,18 @@ public enum PackageLocation {
     /// A script under `scripts/`.
     public static func script(_ name: String) -> String { "\(root)/scripts/\(name)" }
 
-    /// The directory holding the built executables (`ferry`, `ferry-bench`) next to the test bundle.
+    /// The directory holding the built executables (`ferry`, `ferry-testkit`, `ferry-bench`): the directory
+    /// of the running test binary (on Linux there is no .xctest bundle to ask), or `FERRY_PRODUCTS_DIR`.
     public static var productsDirectory: String {
         if let explicit = ProcessInfo.processInfo.environment["FERRY_PRODUCTS_DIR"] { return explicit }
-        let bundle = Bundle.allBundles.first { $0.bundlePath.hasSuffix(".xctest") }
-        if let bundle { return (bundle.bundlePath as NSString).deletingLastPathComponent }
+        if let executable = try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe") {
+            return (executable as NSString).deletingLastPathComponent
+        }
         return "\(root)/.build/debug"
+    }
+
+    /// The path of a built executable product.
+    public static func product(_ name: String) -> String {
+        "\(productsDirectory)/\(name)"
     }
 }

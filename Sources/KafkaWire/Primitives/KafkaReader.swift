@@ -215,7 +215,9 @@ public struct KafkaReader {
     ) throws -> [Element]? {
         guard let count = try arrayCount(field, compact: compact) else { return nil }
         var elements: [Element] = []
-        elements.reserveCapacity(count)
+        // The count is bounded by the bytes left, but an element may be much larger in memory than its
+        // smallest encoding: reserve a little and let the array grow with what actually decodes.
+        elements.reserveCapacity(min(count, 64))
         for _ in 0..<count {
             elements.append(try element(&self))
         }

@@ -20,7 +20,7 @@ struct ResponseFuzzTests {
 
     @Test("100,000 random and mutated frames per response type: no crash, no hang, errors carry the bytes")
     func fuzzEveryResponseDecoder() throws {
-        let executable = "\(Self.productsDirectory)/ferry-testkit"
+        let executable = PackageLocation.product("ferry-testkit")
         try #require(
             FileManager.default.isExecutableFile(atPath: executable),
             "build it first: swift build --product ferry-testkit (looked for \(executable))")
@@ -43,17 +43,6 @@ struct ResponseFuzzTests {
         #expect((totals["frame_errors"] ?? 0) > 0 && (totals["incomplete"] ?? 0) > 0, "\(total)")
         #expect(totals["violations"] == 0, "\(total)")
         print(total)
-    }
-
-    /// The directory of the built executables: `FERRY_PRODUCTS_DIR`, else the directory of the running test
-    /// binary (on Linux the test bundle is an executable next to the products, and
-    /// `PackageLocation.productsDirectory` does not find it there), else `PackageLocation`'s answer.
-    static var productsDirectory: String {
-        if let explicit = ProcessInfo.processInfo.environment["FERRY_PRODUCTS_DIR"] { return explicit }
-        if let running = try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe") {
-            return (running as NSString).deletingLastPathComponent
-        }
-        return PackageLocation.productsDirectory
     }
 
     /// The `key=number` pairs of an output line.
