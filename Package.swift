@@ -134,6 +134,8 @@ let package = Package(
             dependencies: [
                 "KafkaWire",
                 .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
             ],
             path: "Tests/FerryTestSupport"
         ),
