@@ -57,7 +57,9 @@ enum CheckpointBenchmark {
             let payload = CheckpointFormat.encodePayload(entries)
             let header = CheckpointFormat.encodeHeader(generation: 1, writtenAt: .now(), entryCount: count, payload: payload)
             encode.append(ContinuousClock.now - encodeStart)
-            precondition(header.count + payload.count > 0)
+            guard header.count == CheckpointFormat.headerLength, !payload.isEmpty else {
+                throw BenchmarkFailure(message: "encoding produced \(header.count) + \(payload.count) bytes")
+            }
 
             entries[(iteration + 1) % count].committedOffset += 1
             let commitStart = ContinuousClock.now
