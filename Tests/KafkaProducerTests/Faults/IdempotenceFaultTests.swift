@@ -1,0 +1,115 @@
+import FerryTestSupport
+import KafkaProducer
+import KafkaWire
+import Testing
+
+extension ProducerFaults {
+    /// Lost producer state and lost answers, from the fake cluster: the idempotent producer must end with
+    /// every record in the log exactly once, in order.
+    @Suite("fake cluster: producer ids and lost answers")
+    struct Idempotence {
+        /// How the cluster gives a new identity after UNKNOWN_PRODUCER_ID.
+        enum Renewal: String, CaseIterable, Sendable {
+            /// InitProducerId v3+ bumps the epoch of the producer id.
+            case epochBump
+            /// InitProducerId only up to v2: the producer cannot ask for a bump and takes a fresh id.
+            case freshIdOldBroker
+            /// InitProducerId v3+ answers a bump request with a fresh id (Apache Kafka, non-transactional).
+            case freshIdLikeKafka
+        }
+
+        @Test("UNKNOWN_PRODUCER_ID mid-run (the broker forgot the producer, twice)", arguments: Renewal.allCases)
+        func unknownProducerId(renewal: Renewal) async throws {
+            let seed: UInt64 = 0x1D_0059 &+ UInt64(Renewal.allCases.firstIndex(of: renewal)!)
+            var options = FakeKafkaOptions()
+            switch renewal {
+            case .epochBump: break
+            case .freshIdOldBroker: options.apiVersions[.initProducerId] = 0...2
+            case .freshIdLikeKafka: options.bumpsEpochs = false
+            }
+            let cluster = try FakeKafkaCluster(brokers: 2, options: options)
+            defer { cluster.stop() }
+            let topic = "forgotten"
+            try cluster.createTopic(topic, partitions: 4)
+            let run = try FaultWorkload(bootstrap: cluster.bootstrap, topic: topic, seed: seed)
+            try await run.send(count: 3000) { step in
+                if step == 8 || step == 18 { cluster.forgetProducers() }
+            }
+            await run.expectDeliveredOnceInOrder { cluster.loggedRecords(topic: topic) }
+            cluster.expectCleanAndFired(seed: seed)
+            let stats = cluster.stats
+            #expect(stats.answers(.unknownProducerId) > 0, "the fault did not bite: \(stats.produceAnswers)")
+            switch renewal {
+            case .epochBump: #expect(stats.epochBumps >= 2, "\(stats.epochBumps) bumps")
+            case .freshIdOldBroker, .freshIdLikeKafka: #expect(stats.producerIdsIssued >= 3, "\(stats.producerIdsIssued) ids")
+            }
+        }
+
+        @Test("a connection closed after the broker applied a Produce: the retry is a duplicate and counts as delivered")
+        func closeAfterApplying() async throws {
+            let seed: UInt64 = 0x1D_C105
+            let cluster = try FakeKafkaCluster(brokers: 1)
+            defer { cluster.stop() }
+            let topic = "applied"
+            try cluster.createTopic(topic, partitions: 3)
+            let run = try FaultWorkload(bootstrap: cluster.bootstrap, topic: topic, seed: seed)
+            try await run.send(count: 3000) { step in
+                if step % 5 == 3 { cluster.inject(FakeConnectionFault(.closeAfterApplying)) }
+            }
+            await run.expectDeliveredOnceInOrder { cluster.loggedRecords(topic: topic) }
+            cluster.expectCleanAndFired(seed: seed)
+            let stats = cluster.stats
+            #expect(stats.duplicates > 0 && stats.answers(.duplicateSequenceNumber) == stats.duplicates)
+            #expect(run.producer.counters.connectionFailures.load(ordering: .relaxed) >= 6)
+        }
+
+        @Test("a connection closed before the broker applied a Produce (the request is lost): resent, once")
+        func closeBeforeApplying() async throws {
+            let seed: UInt64 = 0x1D_C10B
+            let cluster = try FakeKafkaCluster(brokers: 1)
+            defer { cluster.stop() }
+            let topic = "lost-request"
+            try cluster.createTopic(topic, partitions: 3)
+            let run = try FaultWorkload(bootstrap: cluster.bootstrap, topic: topic, seed: seed)
+            try await run.send(count: 3000) { step in
+                if step % 5 == 3 { cluster.inject(FakeConnectionFault(.closeBeforeApplying)) }
+            }
+            await run.expectDeliveredOnceInOrder { cluster.loggedRecords(topic: topic) }
+            cluster.expectCleanAndFired(seed: seed)
+        }
+
+        @Test("answers later than request.timeout.ms (1000 ms): the producer drops the connection and retries; duplicates count as delivered")
+        func answerPastRequestTimeout() async throws {
+            let seed: UInt64 = 0x1D_7140
+            let cluster = try FakeKafkaCluster(brokers: 1)
+            defer { cluster.stop() }
+            let topic = "slow"
+            try cluster.createTopic(topic, partitions: 3)
+            let run = try FaultWorkload(
+                bootstrap: cluster.bootstrap, topic: topic, seed: seed, properties: ["request.timeout.ms": "1000"])
+            try await run.send(count: 2500) { step in
+                if step == 4 || step == 14 { cluster.inject(FakeConnectionFault(.delayResponse(milliseconds: 1600))) }
+            }
+            await run.expectDeliveredOnceInOrder { cluster.loggedRecords(topic: topic) }
+            cluster.expectCleanAndFired(seed: seed)
+            #expect(cluster.stats.duplicates > 0, "the late requests were applied, so their retries are duplicates")
+            #expect(run.producer.counters.connectionFailures.load(ordering: .relaxed) >= 2)
+        }
+
+        @Test("InitProducerId lost twice (connection closed before and after it): the producer asks again")
+        func initProducerIdLost() async throws {
+            let seed: UInt64 = 0x1D_1417
+            let cluster = try FakeKafkaCluster(brokers: 1)
+            defer { cluster.stop() }
+            let topic = "no-id-yet"
+            try cluster.createTopic(topic, partitions: 2)
+            cluster.inject(FakeConnectionFault(.closeBeforeApplying, api: .initProducerId))
+            cluster.inject(FakeConnectionFault(.closeAfterApplying, api: .initProducerId))
+            let run = try FaultWorkload(bootstrap: cluster.bootstrap, topic: topic, seed: seed)
+            try await run.send(count: 1000)
+            await run.expectDeliveredOnceInOrder { cluster.loggedRecords(topic: topic) }
+            cluster.expectCleanAndFired(seed: seed)
+            #expect(cluster.stats.producerIdsIssued >= 2)
+        }
+    }
+}
