@@ -46,7 +46,7 @@ public enum KafkaVarint {
 
     /// Writes the unsigned varint encoding of `value` at `pointer`; returns the number of bytes written
     /// (at most ``maximumLength64``). The caller guarantees the room.
-    @inlinable
+    @inlinable @inline(__always)
     @discardableResult
     public static func encode(unsigned value: UInt64, to pointer: UnsafeMutableRawPointer) -> Int {
         var value = value
@@ -61,7 +61,7 @@ public enum KafkaVarint {
     }
 
     /// Writes the zig-zag varint encoding of `value` at `pointer`; returns the number of bytes written.
-    @inlinable
+    @inlinable @inline(__always)
     @discardableResult
     public static func encode(signed value: Int64, to pointer: UnsafeMutableRawPointer) -> Int {
         encode(unsigned: zigZag(value), to: pointer)

@@ -1,32 +1,47 @@
 import NIOCore
 
 /// Accumulates records into the uncompressed body of a v2 record batch, fast: each record is sized first,
-/// then written with one bounds check into a buffer that already has room for the 61-byte batch header.
+/// then written with one capacity check into raw storage (no per-record buffer bookkeeping).
 ///
 /// ``seal(with:)`` compresses the records and fills in everything but the producer-side fields
 /// (producer id, epoch, base sequence), which ``SealedRecordBatch/stamp(baseOffset:partitionLeaderEpoch:producerId:producerEpoch:baseSequence:isTransactional:)``
 /// writes, with the CRC, when the batch is sent (they can change between retries).
 public struct RecordBatchBuilder: Sendable {
-    /// Header, then records; the header bytes are zero until sealed.
-    private var buffer: ByteBuffer
+    /// The memory holding the encoded records (the header is added when sealing).
+    private var storage: RecordsStorage
+    /// Bytes of records written. Kept in the struct, not in the storage object, so that the hot path
+    /// touches no class stored property that needs a dynamic exclusivity check.
+    private var count = 0
     /// Number of records appended.
     public private(set) var recordCount: Int32 = 0
     /// Timestamp of the first record (the batch's base timestamp).
     public private(set) var baseTimestamp: Int64 = 0
     /// Largest timestamp appended.
     public private(set) var maxTimestamp: Int64 = 0
+    private let allocator: ByteBufferAllocator
 
-    /// Makes an empty builder whose buffer starts with room for `capacity` bytes of records.
+    /// Makes an empty builder with room for `capacity` bytes of records before it grows.
     public init(capacity: Int = 16 * 1024, allocator: ByteBufferAllocator = ByteBufferAllocator()) {
-        buffer = allocator.buffer(capacity: RecordBatchLayout.headerSize + capacity)
-        buffer.writeRepeatingByte(0, count: RecordBatchLayout.headerSize)
+        storage = RecordsStorage(capacity: capacity)
+        self.allocator = allocator
     }
 
     /// Size of the uncompressed batch so far, header included.
-    public var sizeInBytes: Int { buffer.readableBytes }
+    public var sizeInBytes: Int { RecordBatchLayout.headerSize + count }
 
     /// Whether no record was appended.
     public var isEmpty: Bool { recordCount == 0 }
+
+    /// Drops every record, keeping the memory (when not shared) for the next batch.
+    public mutating func reset() {
+        if !isKnownUniquelyReferenced(&storage) {
+            storage = RecordsStorage(capacity: storage.capacity)
+        }
+        count = 0
+        recordCount = 0
+        baseTimestamp = 0
+        maxTimestamp = 0
+    }
 
     /// The size a record with these parts adds to the batch (length varint included), for deciding whether
     /// it still fits before appending. Use the `timestamp` the record will be appended with.
@@ -81,30 +96,30 @@ public struct RecordBatchBuilder: Sendable {
             timestampDelta: timestampDelta, offsetDelta: offsetDelta, keyLength: keyLength, valueLength: valueLength,
             headerCount: headerCount, headersSize: headersSize)
         let total = KafkaVarint.size(signed: Int64(body)) + body
-        buffer.writeWithUnsafeMutableBytes(minimumWritableBytes: total) { output in
-            let base = output.baseAddress!
-            var position = KafkaVarint.encode(signed: Int64(body), to: base)
-            base.storeBytes(of: 0, toByteOffset: position, as: UInt8.self)
-            position += 1
-            position += KafkaVarint.encode(signed: timestampDelta, to: base + position)
-            position += KafkaVarint.encode(signed: Int64(offsetDelta), to: base + position)
-            position += KafkaVarint.encode(signed: Int64(keyLength), to: base + position)
-            if let key, key.count > 0 {
-                (base + position).copyMemory(from: key.baseAddress!, byteCount: key.count)
-                position += key.count
-            }
-            position += KafkaVarint.encode(signed: Int64(valueLength), to: base + position)
-            if let value, value.count > 0 {
-                (base + position).copyMemory(from: value.baseAddress!, byteCount: value.count)
-                position += value.count
-            }
-            position += KafkaVarint.encode(signed: Int64(headerCount), to: base + position)
-            if headersSize > 0 {
-                writeHeaders(base + position)
-            }
-            position += headersSize
-            return position
+        if count + total > storage.capacity || !isKnownUniquelyReferenced(&storage) {
+            storage = storage.copy(keeping: count, minimumCapacity: count + total)
         }
+        let base = storage.pointer + count
+        var position = KafkaVarint.encode(signed: Int64(body), to: base)
+        base.storeBytes(of: 0, toByteOffset: position, as: UInt8.self)
+        position += 1
+        position += KafkaVarint.encode(signed: timestampDelta, to: base + position)
+        position += KafkaVarint.encode(signed: Int64(offsetDelta), to: base + position)
+        position += KafkaVarint.encode(signed: Int64(keyLength), to: base + position)
+        if let key, key.count > 0 {
+            (base + position).copyMemory(from: key.baseAddress!, byteCount: key.count)
+            position += key.count
+        }
+        position += KafkaVarint.encode(signed: Int64(valueLength), to: base + position)
+        if let value, value.count > 0 {
+            (base + position).copyMemory(from: value.baseAddress!, byteCount: value.count)
+            position += value.count
+        }
+        position += KafkaVarint.encode(signed: Int64(headerCount), to: base + position)
+        if headersSize > 0 {
+            writeHeaders(base + position)
+        }
+        count += position + headersSize
         recordCount += 1
     }
 
@@ -126,29 +141,21 @@ public struct RecordBatchBuilder: Sendable {
         }
     }
 
-    /// Compresses the records with `compressor` and fills in the header fields known now: batch length,
-    /// magic, attributes, last offset delta, timestamps, record count. The producer fields and the CRC are
-    /// written by ``SealedRecordBatch/stamp(baseOffset:partitionLeaderEpoch:producerId:producerEpoch:baseSequence:isTransactional:)``.
+    /// Compresses the records with `compressor` (for `none`: copies them) into a new buffer after the
+    /// batch header, and fills in the header fields known now: batch length, magic, attributes, last offset
+    /// delta, timestamps, record count. The producer fields and the CRC are written by
+    /// ``SealedRecordBatch/stamp(baseOffset:partitionLeaderEpoch:producerId:producerEpoch:baseSequence:isTransactional:)``.
     ///
-    /// The builder is left empty (its buffer moves into the sealed batch without a copy).
+    /// The builder is left empty, ready for the next batch (it keeps its memory).
     public mutating func seal(with compressor: BatchCompressor) throws -> SealedRecordBatch {
         let header = RecordBatchLayout.headerSize
-        let recordsSize = buffer.readableBytes - header
-        let uncompressedSize = buffer.readableBytes
-        var output: ByteBuffer
-        if compressor.compression == .none {
-            output = buffer
-            buffer = ByteBuffer()
-        } else {
-            let bound = compressor.maximumCompressedSize(recordsSize)
-            output = ByteBufferAllocator().buffer(capacity: header + bound)
-            output.writeRepeatingByte(0, count: header)
-            try buffer.withUnsafeReadableBytes { source in
-                let records = UnsafeRawBufferPointer(rebasing: source[header...])
-                try output.writeWithUnsafeMutableBytes(minimumWritableBytes: bound) { destination in
-                    try compressor.compress(records, into: UnsafeMutableRawBufferPointer(rebasing: destination[0..<bound]))
-                }
-            }
+        let records = UnsafeRawBufferPointer(start: storage.pointer, count: count)
+        let uncompressedSize = header + count
+        let bound = compressor.maximumCompressedSize(records.count)
+        var output = allocator.buffer(capacity: header + bound)
+        output.writeRepeatingByte(0, count: header)
+        try output.writeWithUnsafeMutableBytes(minimumWritableBytes: bound) { destination in
+            try compressor.compress(records, into: UnsafeMutableRawBufferPointer(rebasing: destination[0..<bound]))
         }
         let attributes = RecordBatchAttributes(compression: compressor.compression)
         output.setInteger(Int32(output.readableBytes - RecordBatchLayout.logOverhead), at: RecordBatchLayout.batchLength)
@@ -161,7 +168,7 @@ public struct RecordBatchBuilder: Sendable {
         let sealed = SealedRecordBatch(
             buffer: output, recordCount: recordCount, compression: compressor.compression,
             uncompressedSize: uncompressedSize)
-        self = RecordBatchBuilder(capacity: 0)
+        reset()
         return sealed
     }
 }
@@ -184,5 +191,29 @@ extension RecordHeader {
                 position += value.count
             }
         }
+    }
+}
+
+/// Raw memory for the records of a builder: a class only so that the memory is freed once and a shared
+/// builder can tell (by uniqueness) that it must copy before writing. Its properties are constants, so
+/// reading them on the hot path costs no exclusivity check; growing makes a new object.
+final class RecordsStorage: @unchecked Sendable {
+    let pointer: UnsafeMutableRawPointer
+    let capacity: Int
+
+    init(capacity: Int) {
+        self.capacity = max(capacity, 64)
+        pointer = .allocate(byteCount: self.capacity, alignment: 16)
+    }
+
+    deinit { pointer.deallocate() }
+
+    /// A new storage of at least `minimumCapacity` bytes (doubling), holding the first `count` bytes of this one.
+    func copy(keeping count: Int, minimumCapacity: Int) -> RecordsStorage {
+        var newCapacity = capacity
+        while newCapacity < minimumCapacity { newCapacity *= 2 }
+        let other = RecordsStorage(capacity: newCapacity)
+        other.pointer.copyMemory(from: pointer, byteCount: count)
+        return other
     }
 }
