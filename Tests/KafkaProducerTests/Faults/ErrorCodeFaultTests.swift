@@ -37,7 +37,23 @@ extension ProducerFaults {
                 // The retries of batches the broker had written came back as duplicates.
                 #expect(stats.duplicates > 0 && stats.answers(.duplicateSequenceNumber) == stats.duplicates)
             }
-            #expect(run.producer.counters.retries.load(ordering: .relaxed) > 0)
+        }
+
+        @Test("the retries counter counts the attempts that failed and were retried")
+        func retriesCounter() async throws {
+            let seed: UInt64 = 0xC0DE_C0C0
+            let cluster = try FakeKafkaCluster(brokers: 1)
+            defer { cluster.stop() }
+            let topic = "counted"
+            try cluster.createTopic(topic, partitions: 1)
+            let run = try FaultWorkload(bootstrap: cluster.bootstrap, topic: topic, seed: seed)
+            try await run.send(count: 500) { step in
+                if step == 2 { cluster.inject(FakeProduceFault(topic: topic, partition: 0, error: .notEnoughReplicas, requests: 3)) }
+            }
+            await run.expectDeliveredOnceInOrder { cluster.loggedRecords(topic: topic) }
+            cluster.expectCleanAndFired(seed: seed)
+            #expect(cluster.stats.answers(.notEnoughReplicas) == 3)
+            #expect(run.producer.counters.retries.load(ordering: .relaxed) >= 3, "\(run.producer.counters.snapshot)")
         }
 
         @Test("written despite the error, with a broker that answers duplicates with the original offset (Apache Kafka)")

@@ -86,7 +86,7 @@ struct TCPProxyTests {
         defer { proxy.stop(); cluster.stop() }
         proxy.refuseConnections(true)
         let refused = try RawKafkaSocket(port: proxy.port)
-        try? refused.send(ApiVersionsRequest(), version: 0)
+        _ = try? refused.send(ApiVersionsRequest(), version: 0)
         let end = refused.readFrame(timeoutMs: 5000).failureEnd
         #expect(end == .reset || end == .closed, "\(String(describing: end))")
         #expect(proxy.counters.refused == 1)

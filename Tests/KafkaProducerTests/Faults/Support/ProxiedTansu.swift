@@ -30,7 +30,7 @@ final class ProxiedTansu: @unchecked Sendable {
         brokerPort = try FreePort.find()
         proxy = try TCPProxy(targetPort: brokerPort)
         logPath = NSTemporaryDirectory() + "ferry-tansu-proxied-\(brokerPort)-\(UUID().uuidString.prefix(6)).log"
-        FileManager.default.createFile(atPath: logPath, contents: nil)
+        _ = FileManager.default.createFile(atPath: logPath, contents: nil)
         let log = FileHandle(forWritingAtPath: logPath)
         process = Process()
         process.executableURL = URL(fileURLWithPath: TansuBroker.binary)
