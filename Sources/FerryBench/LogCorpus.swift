@@ -57,3 +57,40 @@ struct LogCorpus {
         self.lengths = lengths
     }
 }
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+extension LogCorpus {
+    /// `ferry-bench corpus --lines N --out FILE [--seed S]`: writes the corpus, one line per `\n`.
+    static func write(_ arguments: [String]) throws {
+        var lines = 1_000_000
+        var path: String? = nil
+        var seed: UInt64 = 20_261_124
+        var index = 0
+        while index + 1 < arguments.count {
+            switch arguments[index] {
+            case "--lines": lines = Int(arguments[index + 1]) ?? lines
+            case "--out": path = arguments[index + 1]
+            case "--seed": seed = UInt64(arguments[index + 1]) ?? seed
+            default: throw BenchmarkError("unknown option \(arguments[index])")
+            }
+            index += 2
+        }
+        guard let path else { throw BenchmarkError("--out FILE is required") }
+        let corpus = LogCorpus(lines: lines, seed: seed)
+        let fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
+        guard fd >= 0 else { throw BenchmarkError("\(path): errno \(errno)") }
+        defer { close(fd) }
+        try corpus.bytes.withUnsafeBytes { bytes in
+            var written = 0
+            while written < bytes.count {
+                let count = Glibc.write(fd, bytes.baseAddress! + written, bytes.count - written)
+                guard count > 0 else { throw BenchmarkError("\(path): write failed, errno \(errno)") }
+                written += count
+            }
+        }
+        print("wrote \(lines) lines, \(corpus.bytes.count) bytes to \(path)")
+    }
+}

@@ -7,6 +7,7 @@ import Glibc
 //   ferry-bench wire [options]         encode + compress + CRC of log lines into record batches
 //   ferry-bench tail [options]         read + split throughput, discovery time, idle CPU
 //   ferry-bench checkpoint [options]   checkpoint write / load time and size
+//   ferry-bench corpus --lines N --out FILE   writes the benchmark corpus (fixed seed) to a file
 
 let arguments = Array(CommandLine.arguments.dropFirst())
 let rest = Array(arguments.dropFirst())
@@ -15,8 +16,9 @@ do {
     case "wire": try WireBenchmark.run(rest)
     case "tail": try TailingBenchmark.run(rest)
     case "checkpoint": try CheckpointBenchmark.run(rest)
+    case "corpus": try LogCorpus.write(rest)
     default:
-        print("usage: ferry-bench wire|tail|checkpoint [options]")
+        print("usage: ferry-bench wire|tail|checkpoint|corpus [options]")
         exit(2)
     }
 } catch {

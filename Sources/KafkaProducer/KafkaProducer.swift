@@ -172,10 +172,9 @@ public final class KafkaProducer: Sendable {
         topic: String, partition: Int32?, timestamp: Int64, key: UnsafeRawBufferPointer?, value: UnsafeRawBufferPointer?,
         headerCount: Int, headersSize: Int, token: UInt64, writeHeaders: (UnsafeMutableRawPointer) -> Void
     ) throws(ProducerError) -> Int32 {
-        let deadline = MonotonicClock.now() + maxBlockNs
         let (chosen, closed) = try accumulator.append(
             topic: topic, partition: partition, timestamp: timestamp, key: key, value: value, headerCount: headerCount,
-            headersSize: headersSize, writeHeaders: writeHeaders, token: token, deadline: deadline)
+            headersSize: headersSize, writeHeaders: writeHeaders, token: token, maxBlockNs: maxBlockNs)
         counters.recordsSent.wrappingIncrement(ordering: .relaxed)
         if !closed.isEmpty {
             let core = self.core
@@ -186,7 +185,7 @@ public final class KafkaProducer: Sendable {
 
     /// The number of partitions of `topic`, waiting up to `max.block.ms` for its metadata.
     public func partitionCount(of topic: String) throws(ProducerError) -> Int32 {
-        try accumulator.partitionCount(of: topic, deadline: MonotonicClock.now() + maxBlockNs)
+        try accumulator.partitionCount(of: topic, maxBlockNs: maxBlockNs)
     }
 
     /// Bytes of records buffered (not yet acknowledged).

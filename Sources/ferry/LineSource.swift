@@ -27,8 +27,8 @@ struct LineSource {
         }
     }
 
-    /// Calls `body` with every line, in order.
-    func forEachLine(_ body: (UnsafeRawBufferPointer) throws -> Void) throws {
+    /// Calls `body` with every line, in order; `chunkRead` after each read from the input.
+    func forEachLine(chunkRead: () -> Void = {}, _ body: (UnsafeRawBufferPointer) throws -> Void) throws {
         defer { if ownsDescriptor { close(descriptor) } }
         var buffer = [UInt8](repeating: 0, count: chunkSize)
         var filled = 0
@@ -48,6 +48,7 @@ struct LineSource {
                 return
             }
             filled += count
+            chunkRead()
             let consumed = try buffer.withUnsafeBytes { bytes -> Int in
                 var start = 0
                 let base = bytes.baseAddress!

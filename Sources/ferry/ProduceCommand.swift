@@ -59,7 +59,7 @@ struct ProduceCommand: AsyncParsableCommand {
         let logger = Logger(label: "ferry.produce")
         var settings: [String: String] = [
             "bootstrap.servers": brokers, "client.id": "ferry-produce", "linger.ms": "10", "batch.size": "1048576",
-            "max.request.size": "4194304", "buffer.memory": "134217728",
+            "max.request.size": "4194304",
         ]
         if let compression { settings["compression.type"] = compression }
         if let acks { settings["acks"] = acks }
@@ -98,8 +98,11 @@ struct ProduceCommand: AsyncParsableCommand {
         var refused: UInt64 = 0
         let fixedKey = key.map { Array($0.utf8) }
         let delimiter = keyDelimiter?.utf8.first
+        // Option values copied out once: reading an @Option per line costs a generic metadata lookup.
+        let sender = LineSender(producer: producer, topic: topic, partition: partition)
+        var timestamp = WallClockMilliseconds.now()
         do {
-            try source.forEachLine { line in
+            try source.forEachLine(chunkRead: { timestamp = WallClockMilliseconds.now() }) { line in
                 var keyPart: UnsafeRawBufferPointer? = nil
                 var valuePart = line
                 if let delimiter, let split = line.firstIndex(of: delimiter) {
@@ -109,10 +112,10 @@ struct ProduceCommand: AsyncParsableCommand {
                 do {
                     if let fixedKey {
                         try fixedKey.withUnsafeBytes { keyBytes in
-                            try send(producer, key: keyBytes, value: valuePart, token: sent)
+                            try sender.send(key: keyBytes, value: valuePart, timestamp: timestamp, token: sent)
                         }
                     } else {
-                        try send(producer, key: keyPart, value: valuePart, token: sent)
+                        try sender.send(key: keyPart, value: valuePart, timestamp: timestamp, token: sent)
                     }
                     sent += 1
                 } catch {
@@ -135,10 +138,18 @@ struct ProduceCommand: AsyncParsableCommand {
         }
     }
 
-    private func send(_ producer: KafkaProducer, key: UnsafeRawBufferPointer?, value: UnsafeRawBufferPointer, token: UInt64) throws {
+}
+
+/// Sends one line as a record: the fixed parts of every record, resolved once.
+struct LineSender {
+    let producer: KafkaProducer
+    let topic: String
+    let partition: Int32?
+
+    func send(key: UnsafeRawBufferPointer?, value: UnsafeRawBufferPointer, timestamp: Int64, token: UInt64) throws(ProducerError) {
         try producer.append(
-            topic: topic, partition: partition, timestamp: WallClockMilliseconds.now(), key: key, value: value,
-            headerCount: 0, headersSize: 0, token: token, writeHeaders: { _ in })
+            topic: topic, partition: partition, timestamp: timestamp, key: key, value: value, headerCount: 0, headersSize: 0,
+            token: token, writeHeaders: { _ in })
     }
 }
 

@@ -24,7 +24,7 @@ struct RecordAccumulatorTests {
                 outcome = Result { () throws(ProducerError) in
                     try accumulator.append(
                         topic: "t", partition: partition, timestamp: 1, key: keyBytes == nil ? nil : k, value: v, headerCount: 0,
-                        headersSize: 0, writeHeaders: { _ in }, token: token, deadline: MonotonicClock.now() + 50_000_000)
+                        headersSize: 0, writeHeaders: { _ in }, token: token, maxBlockNs: 50_000_000)
                 }
             }
         }
@@ -54,7 +54,7 @@ struct RecordAccumulatorTests {
             let result = try Self.append(accumulator, key: nil, value: String(repeating: "y", count: 100), token: token)
             token += 1
             if !result.closed.isEmpty {
-                #expect(result.closed.first?.topicPartition.partition == first)
+                #expect(result.closed.first?.info.topicPartition.partition == first)
                 closedAt = result.partition
             } else {
                 #expect(result.partition == first)
@@ -77,8 +77,8 @@ struct RecordAccumulatorTests {
             closed += try Self.append(accumulator, key: nil, value: String(repeating: "v", count: 50), partition: 2, token: UInt64(token)).closed
         }
         closed += accumulator.closeAll()
-        #expect(closed.map(\.index) == Array(0..<UInt64(closed.count)))
-        #expect(closed.flatMap(\.tokens) == Array(0..<100))
+        #expect(closed.map(\.info.index) == Array(0..<UInt64(closed.count)))
+        #expect(closed.flatMap(\.info.tokens) == Array(0..<100))
         #expect(closed.dropLast().allSatisfy { $0.builder.sizeInBytes <= 1000 })
     }
 
@@ -97,7 +97,7 @@ struct RecordAccumulatorTests {
         }
         #expect(error?.code == .bufferExhausted)
         #expect(accumulator.buffered <= 4096)
-        for batch in closed + accumulator.closeAll() { accumulator.release(batch.reservedBytes) }
+        for batch in closed + accumulator.closeAll() { accumulator.release(batch.info.reservedBytes) }
         #expect(accumulator.buffered == 0)
         #expect(throws: Never.self) { try Self.append(accumulator, key: nil, value: "ok") }
     }
@@ -119,7 +119,7 @@ struct RecordAccumulatorTests {
             try bytes.withUnsafeBytes { value in
                 try accumulator.append(
                     topic: "nowhere", partition: nil, timestamp: 0, key: nil, value: value, headerCount: 0, headersSize: 0,
-                    writeHeaders: { _ in }, token: 0, deadline: MonotonicClock.now() + 30_000_000)
+                    writeHeaders: { _ in }, token: 0, maxBlockNs: 30_000_000)
             }
         } throws: { error in
             guard let error = error as? ProducerError else { return false }

@@ -23,6 +23,8 @@ final class RecordAccumulator: @unchecked Sendable {
     /// Called (outside the lock) when a topic needs metadata or a new batch starts lingering.
     private let wake: @Sendable (WakeReason) -> Void
     private var random = SystemRandomNumberGenerator()
+    private var spareBuilders: [RecordBatchBuilder] = []
+    private var lastHandle: TopicHandle?
 
     /// Why the accumulator wakes the core.
     enum WakeReason: Sendable {
@@ -59,7 +61,8 @@ final class RecordAccumulator: @unchecked Sendable {
         }
     }
 
-    /// Appends one record; blocks up to `deadline` (monotonic ns) for metadata or buffer space.
+    /// Appends one record; blocks up to `maxBlockNs` for metadata or buffer space (the clock is read only
+    /// when it has to wait).
     ///
     /// `partitionKey` (the key bytes) chooses the partition with murmur2 unless `partition` is given or
     /// keys are ignored; keyless records go to the sticky partition. Returns the partition chosen and any
@@ -67,7 +70,7 @@ final class RecordAccumulator: @unchecked Sendable {
     func append(
         topic: String, partition explicitPartition: Int32?, timestamp: Int64, key: UnsafeRawBufferPointer?,
         value: UnsafeRawBufferPointer?, headerCount: Int, headersSize: Int,
-        writeHeaders: (UnsafeMutableRawPointer) -> Void, token: UInt64, deadline: UInt64
+        writeHeaders: (UnsafeMutableRawPointer) -> Void, token: UInt64, maxBlockNs: UInt64
     ) throws(ProducerError) -> (partition: Int32, closed: [ClosedBatch]) {
         var closedBatches: [ClosedBatch] = []
         var wakeReason: WakeReason? = nil
@@ -76,8 +79,11 @@ final class RecordAccumulator: @unchecked Sendable {
         defer { pthreadUnlock() }
         guard !closed else { throw ProducerError(.closed, topic: topic, "the producer is closed") }
         let handle: TopicHandle
-        if let known = topics[topic] {
+        if let last = lastHandle, last.name == topic {
+            handle = last  // the common case: the same topic as the previous record, no hashing
+        } else if let known = topics[topic] {
             handle = known
+            lastHandle = known
         } else {
             handle = TopicHandle(name: topic)
             topics[topic] = handle
@@ -86,9 +92,14 @@ final class RecordAccumulator: @unchecked Sendable {
             wake(.newTopic(topic))
             pthreadLock()
         }
+        var deadline: UInt64 = 0
+        func waitDeadline() -> UInt64 {
+            if deadline == 0 { deadline = MonotonicClock.now() + maxBlockNs }
+            return deadline
+        }
         while handle.partitionCount == 0 && handle.fatalError == nil {
             guard !closed else { throw ProducerError(.closed, topic: topic, "the producer is closed") }
-            if !monitor.wait(until: deadline) && MonotonicClock.now() >= deadline {
+            if !monitor.wait(until: waitDeadline()) && MonotonicClock.now() >= waitDeadline() {
                 throw ProducerError(
                     .metadataTimeout, topic: topic, "no metadata for the topic within max.block.ms (does it exist?)")
             }
@@ -104,7 +115,7 @@ final class RecordAccumulator: @unchecked Sendable {
         }
         while bufferedBytes + size > bufferMemory && bufferedBytes > 0 {
             guard !closed else { throw ProducerError(.closed, topic: topic, "the producer is closed") }
-            if !monitor.wait(until: deadline) && MonotonicClock.now() >= deadline {
+            if !monitor.wait(until: waitDeadline()) && MonotonicClock.now() >= waitDeadline() {
                 throw ProducerError(
                     .bufferExhausted, topic: topic,
                     "buffer.memory (\(bufferMemory) bytes) stayed full for max.block.ms; the brokers are not keeping up")
@@ -128,13 +139,13 @@ final class RecordAccumulator: @unchecked Sendable {
 
         // Close the open batch if this record does not fit; keyless records then move to a new sticky partition.
         if let open = handle.slots[Int(partition)].open,
-            open.builder.builder.sizeInBytes + size > batchSize
+            open.builder.sizeInBytes + size > batchSize
         {
             closedBatches.append(close(handle, partition))
             if !keyed && explicitPartition == nil {
                 handle.stickyPartition = nil
                 partition = stickyPartition(of: handle)
-                if let other = handle.slots[Int(partition)].open, other.builder.builder.sizeInBytes + size > batchSize {
+                if let other = handle.slots[Int(partition)].open, other.builder.sizeInBytes + size > batchSize {
                     closedBatches.append(close(handle, partition))
                 }
             }
@@ -142,19 +153,21 @@ final class RecordAccumulator: @unchecked Sendable {
         if handle.slots[Int(partition)].open == nil {
             let now = MonotonicClock.now()
             handle.slots[Int(partition)].open = OpenBatch(
-                builder: RecordBatchBuilderBox(capacity: min(batchSize, max(size * 2, 4096))), tokens: [],
+                builder: spareBuilders.popLast() ?? RecordBatchBuilder(capacity: min(batchSize, 64 * 1024)), tokens: [],
                 createdAt: now, reservedBytes: 0)
             openBatchCount += 1
             wakeReason = .lingerDeadline(now + lingerNs)
         }
-        let box = handle.slots[Int(partition)].open!.builder
-        box.builder.append(
-            timestamp: timestamp, key: key, value: value, headerCount: headerCount, headersSize: headersSize,
-            writeHeaders: writeHeaders)
-        handle.slots[Int(partition)].open!.tokens.append(token)
-        handle.slots[Int(partition)].open!.reservedBytes += size
+        let filled: Int = handle.withOpenBatch(Int(partition)) { open in
+            open.builder.append(
+                timestamp: timestamp, key: key, value: value, headerCount: headerCount, headersSize: headersSize,
+                writeHeaders: writeHeaders)
+            open.tokens.append(token)
+            open.reservedBytes += size
+            return open.builder.sizeInBytes
+        }
         bufferedBytes += size
-        if box.builder.sizeInBytes >= batchSize {
+        if filled >= batchSize {
             closedBatches.append(close(handle, partition))
             if !keyed && explicitPartition == nil { handle.stickyPartition = nil }
         }
@@ -202,7 +215,8 @@ final class RecordAccumulator: @unchecked Sendable {
     }
 
     /// The partition count of `topic`, waiting until `deadline` for its metadata.
-    func partitionCount(of topic: String, deadline: UInt64) throws(ProducerError) -> Int32 {
+    func partitionCount(of topic: String, maxBlockNs: UInt64) throws(ProducerError) -> Int32 {
+        let deadline = MonotonicClock.now() + maxBlockNs
         var isNew = false
         monitor.withLock {
             if topics[topic] == nil {
@@ -223,6 +237,17 @@ final class RecordAccumulator: @unchecked Sendable {
         if let fatal = handle.fatalError { throw fatal }
         return handle.partitionCount
     }
+
+    /// Takes back an emptied builder (after sealing) so that the next batch reuses its memory.
+    func recycle(_ builder: RecordBatchBuilder) {
+        guard builder.isEmpty, builder.capacity <= batchSize * 2 else { return }
+        monitor.withLock {
+            if spareBuilders.count < Self.maximumSpareBuilders { spareBuilders.append(builder) }
+        }
+    }
+
+    /// How many emptied builders are kept for reuse (their memory is outside `buffer.memory`).
+    static let maximumSpareBuilders = 4
 
     /// Returns `bytes` of `buffer.memory` after a batch completed, waking blocked senders.
     func release(_ bytes: Int) {
@@ -266,8 +291,9 @@ final class RecordAccumulator: @unchecked Sendable {
         handle.slots[slot].nextIndex += 1
         openBatchCount -= 1
         return ClosedBatch(
-            topicPartition: TopicPartition(topic: handle.name, partition: partition), index: index,
-            builder: open.builder.builder, tokens: open.tokens, createdAt: open.createdAt,
-            reservedBytes: open.reservedBytes)
+            info: BatchInfo(
+                topicPartition: TopicPartition(topic: handle.name, partition: partition), index: index,
+                tokens: open.tokens, createdAt: open.createdAt, reservedBytes: open.reservedBytes),
+            builder: open.builder)
     }
 }

@@ -22,6 +22,12 @@ final class TopicHandle: @unchecked Sendable {
 
     init(name: String) { self.name = name }
 
+    /// Mutates the open batch of `partition` in place (it must exist).
+    @inline(__always)
+    func withOpenBatch<T>(_ partition: Int, _ body: (inout OpenBatch) -> T) -> T {
+        body(&slots[partition].open!)
+    }
+
     /// Resizes the slots after metadata changed the partition count (partitions only ever grow).
     func setPartitions(count: Int32, available: [Int32]) {
         partitionCount = count
@@ -33,19 +39,12 @@ final class TopicHandle: @unchecked Sendable {
     }
 }
 
+import KafkaWire
+
 /// The batch being filled for one partition.
 struct OpenBatch {
-    var builder: RecordBatchBuilderBox
+    var builder: RecordBatchBuilder
     var tokens: [UInt64]
     var createdAt: UInt64
     var reservedBytes: Int
-}
-
-import KafkaWire
-
-/// Holds a builder so that appending does not copy it out of the slot array (a class box keeps the
-/// builder's buffer uniquely referenced while it grows).
-final class RecordBatchBuilderBox: @unchecked Sendable {
-    var builder: RecordBatchBuilder
-    init(capacity: Int) { builder = RecordBatchBuilder(capacity: capacity) }
 }

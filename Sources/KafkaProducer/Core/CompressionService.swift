@@ -22,19 +22,28 @@ final class CompressionService: Sendable {
         pool.start()
     }
 
-    /// Seals `batch` on a pool thread and calls `done` there with the result.
-    func seal(_ batch: ClosedBatch, done: @escaping @Sendable (Result<SealedRecordBatch, Error>) -> Void) {
+    /// Seals `batch` on a pool thread and calls `done` there with the result; the emptied builder (its
+    /// memory kept) goes to `recycle` for the next batch.
+    func seal(
+        _ batch: consuming ClosedBatch, recycle: @escaping @Sendable (RecordBatchBuilder) -> Void,
+        done: @escaping @Sendable (BatchInfo, Result<SealedRecordBatch, Error>) -> Void
+    ) {
+        let info = batch.info
+        // The box owns the only reference to the builder's memory, so sealing resets it in place.
+        let box = BuilderBox(batch.builder)
+        _ = consume batch
         pool.submit { [self] state in
             guard case .active = state else {
-                done(.failure(ProducerError(.closed, "the compression threads stopped")))
+                done(info, .failure(ProducerError(.closed, "the compression threads stopped")))
                 return
             }
-            done(Result {
+            let result = Result {
                 let compressor = try borrow()
                 defer { compressors.withLockedValue { $0.append(compressor) } }
-                var builder = batch.builder
-                return try builder.seal(with: compressor.compressor)
-            })
+                return try box.builder.seal(with: compressor.compressor)
+            }
+            recycle(box.builder)
+            done(info, result)
         }
     }
 
@@ -47,6 +56,12 @@ final class CompressionService: Sendable {
     func shutDown() {
         pool.shutdownGracefully { _ in }
     }
+}
+
+/// A builder handed to one pool thread.
+private final class BuilderBox: @unchecked Sendable {
+    var builder: RecordBatchBuilder
+    init(_ builder: RecordBatchBuilder) { self.builder = builder }
 }
 
 /// A compressor moved between threads: only the thread that borrowed it uses it, until it gives it back.

@@ -88,7 +88,7 @@ final class ProducerCore: @unchecked Sendable {
     }
 
     /// A batch came back from compression.
-    func batchSealed(_ closed: ClosedBatch, sealed: Result<SealedRecordBatch, Error>) {
+    func batchSealed(_ closed: BatchInfo, sealed: Result<SealedRecordBatch, Error>) {
         compressing -= 1
         switch sealed {
         case .success(let batch):
@@ -137,9 +137,10 @@ final class ProducerCore: @unchecked Sendable {
     func submit(_ batches: [ClosedBatch]) {
         guard !batches.isEmpty else { return }
         compressing += batches.count
+        let accumulator = self.accumulator
         for batch in batches {
-            compression.seal(batch) { [self] result in
-                eventLoop.execute { self.batchSealed(batch, sealed: result) }
+            compression.seal(batch, recycle: { accumulator.recycle($0) }) { [self] info, result in
+                eventLoop.execute { self.batchSealed(info, sealed: result) }
             }
         }
     }

@@ -32,10 +32,14 @@ public struct RecordBatchBuilder: Sendable {
     /// Whether no record was appended.
     public var isEmpty: Bool { recordCount == 0 }
 
+    /// Bytes of records the builder holds room for before it must grow.
+    public var capacity: Int { storage.capacity }
+
     /// Drops every record, keeping the memory (when not shared) for the next batch.
     public mutating func reset() {
         if !isKnownUniquelyReferenced(&storage) {
-            storage = RecordsStorage(capacity: storage.capacity)
+            // Shared with a copy that still reads it: let the copy keep it, start small.
+            storage = RecordsStorage(capacity: 64)
         }
         count = 0
         recordCount = 0

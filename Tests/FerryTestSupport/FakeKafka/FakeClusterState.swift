@@ -45,6 +45,24 @@ struct FakeClusterState: Sendable {
     var stats = FakeKafkaStats()
     /// Protocol violations by the client (bad CRC, unadvertised version, malformed request ...).
     var violations: [String] = []
+    /// What happened, one line per event (produce answers per partition, faults, producer ids), oldest
+    /// first, at most ``traceLimit`` lines.
+    var trace: [String] = []
+    var traceCount = 0
+    static let traceLimit = 20_000
+
+    /// Adds a line to ``trace``.
+    mutating func note(_ line: String) {
+        traceCount += 1
+        trace.append("#\(traceCount) \(line)")
+        if trace.count > Self.traceLimit { trace.removeFirst(trace.count - Self.traceLimit) }
+    }
+
+    /// Adds a fault to the stats and the trace.
+    mutating func fired(_ fault: String) {
+        stats.faultsFired.append(fault)
+        note("fault: \(fault)")
+    }
 
     init(options: FakeKafkaOptions) {
         self.options = options
@@ -78,9 +96,11 @@ struct FakeClusterState: Sendable {
             let fault = connectionFaults[index]
             connectionFaults[index].requests -= 1
             if connectionFaults[index].requests <= 0 { connectionFaults.remove(at: index) }
-            stats.faultsFired.append("node \(node): \(fault)")
+            fired("node \(node) corr \(header.correlationId): \(fault)")
             switch fault.action {
-            case .closeBeforeApplying: return .close
+            case .closeBeforeApplying:
+                note("node \(node) closes the connection before corr \(header.correlationId)")
+                return .close
             case .closeAfterApplying: after = .closeInsteadOfAnswering
             case .delayResponse(let milliseconds): after = .delay(milliseconds: milliseconds)
             }
@@ -174,6 +194,7 @@ struct FakeClusterState: Sendable {
             if options.bumpsEpochs && current < Int16.max - 1 {
                 producerEpochs[request.producerId] = current + 1
                 stats.epochBumps += 1
+                note("InitProducerId v\(version): bump \(request.producerId) to epoch \(current + 1)")
                 return InitProducerIdResponse(producerId: request.producerId, producerEpoch: current + 1)
             }
         }
@@ -181,6 +202,7 @@ struct FakeClusterState: Sendable {
         nextProducerId += 1
         producerEpochs[id] = 0
         stats.producerIdsIssued += 1
+        note("InitProducerId v\(version) (asked \(request.producerId)/\(request.producerEpoch)): fresh id \(id)")
         return InitProducerIdResponse(producerId: id, producerEpoch: 0)
     }
 
@@ -201,6 +223,9 @@ struct FakeClusterState: Sendable {
                     endpoints.append(partition.leader)
                 }
                 stats.produceAnswers[answer.error, default: 0] += 1
+                note(
+                    "node \(node) produce \(topic.name)-\(data.index) \(Self.describe(data.records)) -> \(answer.error.name)"
+                        + (answer.baseOffset >= 0 ? " at \(answer.baseOffset)" : ""))
                 partitionsOut.append(answer)
             }
             topicsOut.append(.init(name: topic.name, partitionResponses: partitionsOut))
@@ -233,7 +258,7 @@ struct FakeClusterState: Sendable {
             fault = armed
             produceFaults[position].requests -= 1
             if produceFaults[position].requests <= 0 { produceFaults.remove(at: position) }
-            stats.faultsFired.append("node \(node): \(armed)")
+            fired("node \(node): \(armed)")
         }
         if let fault, !fault.appendFirst {
             return refuse(fault.error, "injected fault")
@@ -277,6 +302,17 @@ struct FakeClusterState: Sendable {
         case .rejected(let code, let message):
             return refuse(code, message)
         }
+    }
+
+    /// `producer id/epoch/base sequence +records` of the first batch in a records blob, read from its header.
+    static func describe(_ records: ByteBuffer?) -> String {
+        guard let records, records.readableBytes >= RecordBatchLayout.headerSize else { return "(no batch)" }
+        let base = records.readerIndex
+        let id = records.getInteger(at: base + RecordBatchLayout.producerId, as: Int64.self) ?? -1
+        let epoch = records.getInteger(at: base + RecordBatchLayout.producerEpoch, as: Int16.self) ?? -1
+        let sequence = records.getInteger(at: base + RecordBatchLayout.baseSequence, as: Int32.self) ?? -1
+        let count = records.getInteger(at: base + RecordBatchLayout.recordCount, as: Int32.self) ?? -1
+        return "\(id)/\(epoch)/\(sequence)+\(count)"
     }
 
     /// What is wrong with a producer's batch, if anything (offset deltas, producer fields, attributes).

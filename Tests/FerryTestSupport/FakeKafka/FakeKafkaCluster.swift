@@ -147,7 +147,7 @@ public final class FakeKafkaCluster: Sendable {
             }
             state.topics[topic]![Int(partition)].leader = node ?? -1
             state.topics[topic]![Int(partition)].leaderEpoch += 1
-            state.stats.faultsFired.append("leader of \(topic)-\(partition) -> \(node.map { "node \($0)" } ?? "none")")
+            state.fired("leader of \(topic)-\(partition) -> \(node.map { "node \($0)" } ?? "none")")
         }
     }
 
@@ -170,7 +170,7 @@ public final class FakeKafkaCluster: Sendable {
             for name in state.topics.keys {
                 for index in state.topics[name]!.indices { state.topics[name]![index].log.forget(producerId: producerId) }
             }
-            state.stats.faultsFired.append("forget producer \(producerId.map { "\($0)" } ?? "ids")")
+            state.fired("forget producer \(producerId.map { "\($0)" } ?? "ids")")
         }
     }
 
@@ -179,7 +179,7 @@ public final class FakeKafkaCluster: Sendable {
         let channels = connections.withLockedValue { table in
             table.filter { node == nil || $0.key == node }.flatMap { $0.value.values }
         }
-        state.withLockedValue { $0.stats.faultsFired.append("drop \(channels.count) connections") }
+        state.withLockedValue { $0.fired("drop \(channels.count) connections of \(node.map { "node \($0)" } ?? "every node")") }
         for channel in channels { channel.close(promise: nil) }
     }
 
@@ -202,6 +202,15 @@ public final class FakeKafkaCluster: Sendable {
 
     /// What the cluster saw and did.
     public var stats: FakeKafkaStats { state.withLockedValue { $0.stats } }
+
+    /// What happened, one line per event (produce answers per partition with the batch's producer id,
+    /// epoch, sequence and size; faults; producer ids), oldest first; `matching` filters the lines.
+    public func trace(matching: String? = nil) -> [String] {
+        state.withLockedValue { state in
+            guard let matching else { return state.trace }
+            return state.trace.filter { $0.contains(matching) || $0.contains("fault:") || $0.contains("InitProducerId") }
+        }
+    }
 
     /// Protocol violations by clients (bad CRC, unadvertised version, epoch never issued ...): empty when
     /// the client behaved.

@@ -29,7 +29,7 @@ extension ProducerFaults {
                     cluster.inject(FakeProduceFault(topic: topic, partition: Int32(step % 3), error: code, requests: 3))
                 }
             }
-            await run.expectDeliveredOnceInOrder { cluster.loggedRecords(topic: topic) }
+            await run.expectDeliveredOnceInOrder(in: cluster)
             cluster.expectCleanAndFired(seed: seed)
             let stats = cluster.stats
             #expect(stats.answers(code) == 12, "seed 0x\(String(seed, radix: 16)): \(stats.faultsFired)")
@@ -37,6 +37,44 @@ extension ProducerFaults {
                 // The retries of batches the broker had written came back as duplicates.
                 #expect(stats.duplicates > 0 && stats.answers(.duplicateSequenceNumber) == stats.duplicates)
             }
+        }
+
+        @Test("MESSAGE_TOO_LARGE: the batch is split and its halves are delivered in order, once")
+        func messageTooLargeSplits() async throws {
+            let seed: UInt64 = 0xC0DE_0010
+            let cluster = try FakeKafkaCluster(brokers: 1)
+            defer { cluster.stop() }
+            let topic = "too-large"
+            try cluster.createTopic(topic, partitions: 2)
+            let run = try FaultWorkload(bootstrap: cluster.bootstrap, topic: topic, seed: seed)
+            try await run.send(count: 2000) { step in
+                if step == 4 || step == 12 {
+                    cluster.inject(FakeProduceFault(topic: topic, partition: Int32(step % 2), error: .messageTooLarge))
+                }
+            }
+            await run.expectDeliveredOnceInOrder(in: cluster)
+            cluster.expectCleanAndFired(seed: seed)
+            #expect(cluster.stats.answers(.messageTooLarge) == 2)
+        }
+
+        @Test("an old broker (ApiVersions v0-2, Produce v3-7, Metadata v1-8, InitProducerId v0-1) with a leader move and a forgotten producer")
+        func oldBroker() async throws {
+            let seed: UInt64 = 0xC0DE_0A1D
+            var options = FakeKafkaOptions()
+            options.apiVersions = [.apiVersions: 0...2, .produce: 3...7, .metadata: 1...8, .initProducerId: 0...1]
+            options.staleEpochError = .producerFenced
+            let cluster = try FakeKafkaCluster(brokers: 2, options: options)
+            defer { cluster.stop() }
+            let topic = "old"
+            try cluster.createTopic(topic, partitions: 2)
+            let run = try FaultWorkload(bootstrap: cluster.bootstrap, topic: topic, seed: seed)
+            try await run.send(count: 2000) { step in
+                if step == 5 { try cluster.moveLeader(topic: topic, partition: 0, to: 2) }
+                if step == 10 { cluster.forgetProducers() }
+            }
+            await run.expectDeliveredOnceInOrder(in: cluster)
+            cluster.expectCleanAndFired(seed: seed)
+            #expect(cluster.stats.producerIdsIssued >= 2 && cluster.stats.epochBumps == 0)
         }
 
         @Test("the retries counter counts the attempts that failed and were retried")
@@ -50,7 +88,7 @@ extension ProducerFaults {
             try await run.send(count: 500) { step in
                 if step == 2 { cluster.inject(FakeProduceFault(topic: topic, partition: 0, error: .notEnoughReplicas, requests: 3)) }
             }
-            await run.expectDeliveredOnceInOrder { cluster.loggedRecords(topic: topic) }
+            await run.expectDeliveredOnceInOrder(in: cluster)
             cluster.expectCleanAndFired(seed: seed)
             #expect(cluster.stats.answers(.notEnoughReplicas) == 3)
             #expect(run.producer.counters.retries.load(ordering: .relaxed) >= 3, "\(run.producer.counters.snapshot)")
@@ -72,7 +110,7 @@ extension ProducerFaults {
                 }
             }
             // DeliveryCheck also checks that the offsets reported for duplicates hold the right records.
-            await run.expectDeliveredOnceInOrder { cluster.loggedRecords(topic: topic) }
+            await run.expectDeliveredOnceInOrder(in: cluster)
             cluster.expectCleanAndFired(seed: seed)
             #expect(cluster.stats.duplicates > 0)
         }
@@ -92,7 +130,7 @@ extension ProducerFaults {
                     cluster.inject(FakeProduceFault(topic: topic, partition: 1, error: .topicAuthorizationFailed))
                 }
             }
-            let outcome = await run.expectDeliveredOnceInOrder(log: { cluster.loggedRecords(topic: topic) }, allowFailures: true)
+            let outcome = await run.expectDeliveredOnceInOrder(in: cluster, allowFailures: true)
             cluster.expectCleanAndFired(seed: seed)
 
             let failedReports = run.deliveryReports.filter { $0.error != nil }

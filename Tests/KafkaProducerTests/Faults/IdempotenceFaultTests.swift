@@ -35,7 +35,7 @@ extension ProducerFaults {
             try await run.send(count: 3000) { step in
                 if step == 8 || step == 18 { cluster.forgetProducers() }
             }
-            await run.expectDeliveredOnceInOrder { cluster.loggedRecords(topic: topic) }
+            await run.expectDeliveredOnceInOrder(in: cluster)
             cluster.expectCleanAndFired(seed: seed)
             let stats = cluster.stats
             #expect(stats.answers(.unknownProducerId) > 0, "the fault did not bite: \(stats.produceAnswers)")
@@ -56,7 +56,7 @@ extension ProducerFaults {
             try await run.send(count: 3000) { step in
                 if step % 5 == 3 { cluster.inject(FakeConnectionFault(.closeAfterApplying)) }
             }
-            await run.expectDeliveredOnceInOrder { cluster.loggedRecords(topic: topic) }
+            await run.expectDeliveredOnceInOrder(in: cluster)
             cluster.expectCleanAndFired(seed: seed)
             let stats = cluster.stats
             #expect(stats.duplicates > 0 && stats.answers(.duplicateSequenceNumber) == stats.duplicates)
@@ -74,7 +74,7 @@ extension ProducerFaults {
             try await run.send(count: 3000) { step in
                 if step % 5 == 3 { cluster.inject(FakeConnectionFault(.closeBeforeApplying)) }
             }
-            await run.expectDeliveredOnceInOrder { cluster.loggedRecords(topic: topic) }
+            await run.expectDeliveredOnceInOrder(in: cluster)
             cluster.expectCleanAndFired(seed: seed)
         }
 
@@ -90,10 +90,30 @@ extension ProducerFaults {
             try await run.send(count: 2500) { step in
                 if step == 4 || step == 14 { cluster.inject(FakeConnectionFault(.delayResponse(milliseconds: 1600))) }
             }
-            await run.expectDeliveredOnceInOrder { cluster.loggedRecords(topic: topic) }
+            await run.expectDeliveredOnceInOrder(in: cluster)
             cluster.expectCleanAndFired(seed: seed)
             #expect(cluster.stats.duplicates > 0, "the late requests were applied, so their retries are duplicates")
             #expect(run.producer.counters.connectionFailures.load(ordering: .relaxed) >= 2)
+        }
+
+        @Test("an epoch bump (after a non-retriable error on one partition) while another partition's batch has an unknown outcome (written, answered REQUEST_TIMED_OUT): that batch is not written twice")
+        func bumpWithUnresolvedBatch() async throws {
+            let seed: UInt64 = 0x1D_B0B0
+            let cluster = try FakeKafkaCluster(brokers: 1)
+            defer { cluster.stop() }
+            let topic = "unresolved"
+            try cluster.createTopic(topic, partitions: 2)
+            let run = try FaultWorkload(bootstrap: cluster.bootstrap, topic: topic, seed: seed)
+            try await run.send(count: 2000) { step in
+                if step == 5 {
+                    cluster.inject(FakeProduceFault(topic: topic, partition: 0, error: .requestTimedOut, requests: 3))
+                    cluster.inject(FakeProduceFault(topic: topic, partition: 1, error: .topicAuthorizationFailed))
+                }
+            }
+            let outcome = await run.expectDeliveredOnceInOrder(in: cluster, allowFailures: true)
+            cluster.expectCleanAndFired(seed: seed)
+            #expect(outcome.failed.values.allSatisfy { $0.partition == 1 && $0.kafkaError == .topicAuthorizationFailed })
+            #expect(cluster.stats.epochBumps >= 1, "the failed batch left a sequence gap: the producer must bump")
         }
 
         @Test("InitProducerId lost twice (connection closed before and after it): the producer asks again")
@@ -107,7 +127,7 @@ extension ProducerFaults {
             cluster.inject(FakeConnectionFault(.closeAfterApplying, api: .initProducerId))
             let run = try FaultWorkload(bootstrap: cluster.bootstrap, topic: topic, seed: seed)
             try await run.send(count: 1000)
-            await run.expectDeliveredOnceInOrder { cluster.loggedRecords(topic: topic) }
+            await run.expectDeliveredOnceInOrder(in: cluster)
             cluster.expectCleanAndFired(seed: seed)
             #expect(cluster.stats.producerIdsIssued >= 2)
         }

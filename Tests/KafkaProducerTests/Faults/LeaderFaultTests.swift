@@ -23,7 +23,7 @@ extension ProducerFaults {
                 default: break
                 }
             }
-            await run.expectDeliveredOnceInOrder { cluster.loggedRecords(topic: topic) }
+            await run.expectDeliveredOnceInOrder(in: cluster)
             cluster.expectCleanAndFired(seed: seed)
             #expect(cluster.stats.answers(.notLeaderOrFollower) > 0, "\(cluster.stats.produceAnswers)")
             // The moves happened mid-run: partition 0 was written by both brokers, partition 3 too.
@@ -51,7 +51,7 @@ extension ProducerFaults {
                 default: break
                 }
             }
-            await run.expectDeliveredOnceInOrder { cluster.loggedRecords(topic: topic) }
+            await run.expectDeliveredOnceInOrder(in: cluster)
             cluster.expectCleanAndFired(seed: seed)
             let writers = (0..<6).map { Set(cluster.records(topic: topic, partition: Int32($0)).map(\.node)) }
             #expect(writers[0] == [1, 2] && writers[2] == [3, 1] && writers[4] == [2, 3] && writers[5] == [3, 1], "\(writers)")

@@ -4,7 +4,10 @@ import KafkaWire
 import Testing
 
 extension ProducerFaults {
-    /// Seeded random schedules of every fault the fake cluster has, on 3 brokers.
+    /// Seeded random schedules of the fake cluster's faults, on 3 brokers. Forgetting producer ids is left
+    /// out: a broker that forgets the producer while a batch's outcome is unknown leaves no way to tell
+    /// whether that batch is in the log, so at-least-once must then accept a duplicate (the dedicated
+    /// UNKNOWN_PRODUCER_ID tests forget with no outcome pending).
     @Suite("fake cluster: random fault schedules")
     struct RandomSchedules {
         static let retriable: [KafkaErrorCode] = [
@@ -54,10 +57,7 @@ extension ProducerFaults {
                 case 5:
                     try cluster.moveLeader(topic: topic, partition: partition, to: node)
                     fault = "leader of \(partition) to \(node)"
-                case 6:
-                    cluster.forgetProducers()
-                    fault = "forget producers"
-                case 7:
+                case 6, 7:
                     cluster.dropConnections(node: node)
                     fault = "drop connections of node \(node)"
                 default:
@@ -70,7 +70,7 @@ extension ProducerFaults {
             }
             for partition in leaderless.keys { try cluster.moveLeader(topic: topic, partition: partition, to: 1) }
             await run.expectDeliveredOnceInOrder(
-                log: { cluster.loggedRecords(topic: topic) }, timeout: .seconds(30),
+                in: cluster, timeout: .seconds(30),
                 note: "schedule: \(schedule.joined(separator: "; "))")
             #expect(cluster.violations.isEmpty, "seed 0x\(String(seed, radix: 16)): \(cluster.violations.prefix(10)); schedule: \(schedule)")
             #expect(schedule.count >= 15, "seed 0x\(String(seed, radix: 16)): only \(schedule.count) faults")

@@ -7,6 +7,8 @@ struct LoggedRecord: Sendable {
     var offset: Int64
     var key: [UInt8]?
     var value: [UInt8]?
+    /// Where it came from, when the log knows: `producer id/epoch/sequence by node` (for failure messages).
+    var origin: String = ""
 }
 
 /// The end-of-run checks of a fault test: every record sent was reported exactly once, is in the log
@@ -31,6 +33,11 @@ struct DeliveryCheck {
         var delivered: Set<UInt64> = []
         /// Failed tokens with their error.
         var failed: [UInt64: ProducerError] = [:]
+        /// The first log position where something is wrong (duplicated or reordered record), for traces.
+        var firstSuspect: (partition: Int32, offset: Int64)?
+        /// For the first duplicated record: its partition and the origin (`producer id/epoch/sequence ...`)
+        /// of its first copy, for traces.
+        var firstDuplicate: (partition: Int32, origin: String)?
     }
 
     /// Runs every check.
@@ -71,6 +78,8 @@ struct DeliveryCheck {
         var seen: [UInt64: Int] = [:]
         var lastSequence: [Int: Int] = [:]
         var byPosition: [String: UInt64] = [:]
+        var positions: [UInt64: [String]] = [:]
+        var firstOrigin: [UInt64: String] = [:]
         for record in log.sorted(by: { ($0.partition, $0.offset) < ($1.partition, $1.offset) }) {
             guard let value = record.value, let token = tokenByValue[value] else {
                 problem("log \(record.partition)/\(record.offset): a record no send produced")
@@ -78,18 +87,27 @@ struct DeliveryCheck {
             }
             let item = sent[Int(token)]
             seen[token, default: 0] += 1
+            if firstOrigin[token] == nil { firstOrigin[token] = record.origin }
+            positions[token, default: []].append("\(record.partition)/\(record.offset)\(record.origin.isEmpty ? "" : " (\(record.origin))")")
             byPosition["\(record.partition)/\(record.offset)"] = token
             if record.partition != item.partition {
                 problem("token \(token) in partition \(record.partition), sent to \(item.partition)")
             }
             if record.key != item.keyBytes { problem("token \(token) at \(record.partition)/\(record.offset) has another key") }
             if let last = lastSequence[item.key], item.sequence <= last {
+                if outcome.firstSuspect == nil { outcome.firstSuspect = (record.partition, record.offset) }
                 problem("key \(item.key): sequence \(item.sequence) after \(last) at \(record.partition)/\(record.offset) (reordered or duplicated)")
             }
             lastSequence[item.key] = max(lastSequence[item.key] ?? -1, item.sequence)
         }
         let duplicated = seen.filter { $0.value > 1 }.keys.sorted()
-        if !duplicated.isEmpty { problem("\(duplicated.count) records in the log more than once, first tokens \(duplicated.prefix(8))") }
+        if !duplicated.isEmpty {
+            problem("\(duplicated.count) records in the log more than once, first tokens \(duplicated.prefix(8))")
+            for token in duplicated.prefix(3) { problem("token \(token) is at \(positions[token] ?? [])") }
+            if let token = duplicated.first, let origin = firstOrigin[token] {
+                outcome.firstDuplicate = (sent[Int(token)].partition, origin)
+            }
+        }
         let lost = outcome.delivered.filter { seen[$0] == nil }.sorted()
         if !lost.isEmpty { problem("\(lost.count) records reported delivered but not in the log, first tokens \(lost.prefix(8))") }
         let failedButWritten = outcome.failed.keys.filter { seen[$0] != nil }.sorted()

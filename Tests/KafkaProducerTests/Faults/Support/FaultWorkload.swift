@@ -133,7 +133,9 @@ extension FakeKafkaCluster {
     func loggedRecords(topic: String) -> [LoggedRecord] {
         (0..<partitionCount(of: topic)).flatMap { partition in
             records(topic: topic, partition: Int32(partition)).map {
-                LoggedRecord(partition: Int32(partition), offset: $0.offset, key: $0.key, value: $0.value)
+                LoggedRecord(
+                    partition: Int32(partition), offset: $0.offset, key: $0.key, value: $0.value,
+                    origin: "\($0.producerId)/\($0.producerEpoch)/\($0.sequence) by node \($0.node)")
             }
         }
     }
