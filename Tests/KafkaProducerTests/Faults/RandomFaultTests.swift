@@ -1,4 +1,5 @@
 import FerryTestSupport
+import Foundation
 import KafkaProducer
 import KafkaWire
 import Testing
@@ -15,9 +16,20 @@ extension ProducerFaults {
             .corruptMessage, .notLeaderOrFollower, .networkException,
         ]
 
+        /// The fixed seeds, or those of `FERRY_FAULT_SEEDS` (comma-separated, decimal or 0x-hex) to explore more.
+        static let seeds: [UInt64] = {
+            guard let text = ProcessInfo.processInfo.environment["FERRY_FAULT_SEEDS"] else {
+                return [0x5EED_0001, 0x5EED_0002, 0x5EED_0003]
+            }
+            return text.split(separator: ",").compactMap { item in
+                let trimmed = item.trimmingCharacters(in: .whitespaces)
+                return trimmed.hasPrefix("0x") ? UInt64(trimmed.dropFirst(2), radix: 16) : UInt64(trimmed)
+            }
+        }()
+
         @Test(
             "4,000 records in 80 steps, a random fault at a third of the steps: every record once, in order",
-            arguments: [0x5EED_0001, 0x5EED_0002, 0x5EED_0003] as [UInt64])
+            arguments: Self.seeds)
         func randomFaults(seed: UInt64) async throws {
             let cluster = try FakeKafkaCluster(brokers: 3)
             defer { cluster.stop() }
