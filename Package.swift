@@ -20,7 +20,6 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
         .package(url: "https://github.com/apple/swift-collections.git", from: "1.6.0"),
         .package(url: "https://github.com/apple/swift-atomics.git", from: "1.3.0"),
-        .package(url: "https://github.com/jpsim/Yams.git", from: "6.2.2"),
     ],
     targets: [
         // C libraries from Debian and our small C code.
@@ -84,7 +83,6 @@ let package = Package(
                 "FileTailing",
                 "Checkpointing",
                 .product(name: "Logging", package: "swift-log"),
-                .product(name: "Yams", package: "Yams"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
             ]
@@ -158,6 +156,9 @@ let package = Package(
         ),
         .testTarget(name: "FileTailingTests", dependencies: ["FileTailing", "FerryTestSupport"]),
         .testTarget(name: "CheckpointingTests", dependencies: ["Checkpointing", "FerryTestSupport"]),
-        .testTarget(name: "FerryTests", dependencies: ["Ferry", "FerryTestSupport"]),
+        .testTarget(
+            name: "FerryTests",
+            dependencies: ["Ferry", "FerryTestSupport", "FileTailing", "Checkpointing", "KafkaProducer", "KafkaWire"]
+        ),
     ]
 )

@@ -116,6 +116,29 @@ extension ProducerFaults {
             #expect(cluster.stats.epochBumps >= 1, "the failed batch left a sequence gap: the producer must bump")
         }
 
+        @Test("a batch the broker wrote (NOT_ENOUGH_REPLICAS_AFTER_APPEND) whose retry gets a non-retriable error is reported as outcome unknown, not as not delivered")
+        func writtenThenRefused() async throws {
+            let seed: UInt64 = 0x1D_2029
+            let cluster = try FakeKafkaCluster(brokers: 1)
+            defer { cluster.stop() }
+            let topic = "written-then-refused"
+            try cluster.createTopic(topic, partitions: 2)
+            let run = try FaultWorkload(bootstrap: cluster.bootstrap, topic: topic, seed: seed)
+            try await run.send(count: 1500) { step in
+                if step == 5 {
+                    // Faults of a partition fire in the order they were armed: first attempt, then the retry.
+                    cluster.inject(FakeProduceFault(topic: topic, partition: 0, error: .notEnoughReplicasAfterAppend))
+                    cluster.inject(FakeProduceFault(topic: topic, partition: 0, error: .topicAuthorizationFailed))
+                }
+            }
+            let outcome = await run.expectDeliveredOnceInOrder(in: cluster, allowFailures: true)
+            cluster.expectCleanAndFired(seed: seed)
+            let failed = run.deliveryReports.compactMap(\.error)
+            try #require(failed.count == 1, "seed 0x\(String(seed, radix: 16)): \(failed)")
+            #expect(failed[0].code == .outcomeUnknown, "the records are in the log, yet reported: \(failed[0])")
+            #expect(outcome.failed.count > 0)
+        }
+
         @Test("InitProducerId lost twice (connection closed before and after it): the producer asks again")
         func initProducerIdLost() async throws {
             let seed: UInt64 = 0x1D_1417

@@ -27,10 +27,25 @@ extension ProducerFaults {
             }
         }()
 
+        /// Fixed seeds of the run with non-retriable errors (the first two once caught producer bugs).
+        static let seedsWithNonRetriable: [UInt64] = [0x5EED_0215, 0x5EED_021A, 0x5EED_0201]
+
         @Test(
             "4,000 records in 80 steps, a random fault at a third of the steps: every record once, in order",
             arguments: Self.seeds)
         func randomFaults(seed: UInt64) async throws {
+            try await Self.run(seed: seed, nonRetriable: false)
+        }
+
+        @Test(
+            "the same with TOPIC_AUTHORIZATION_FAILED among the faults: only refused batches fail, the rest once, in order",
+            arguments: Self.seedsWithNonRetriable)
+        func randomFaultsWithNonRetriable(seed: UInt64) async throws {
+            try await Self.run(seed: seed, nonRetriable: true)
+        }
+
+        /// One random run: retriable faults only, or also non-retriable errors.
+        static func run(seed: UInt64, nonRetriable: Bool) async throws {
             let cluster = try FakeKafkaCluster(brokers: 3)
             defer { cluster.stop() }
             let topic = "chaos"
@@ -69,6 +84,9 @@ extension ProducerFaults {
                 case 5:
                     try cluster.moveLeader(topic: topic, partition: partition, to: node)
                     fault = "leader of \(partition) to \(node)"
+                case 6 where nonRetriable:
+                    cluster.inject(FakeProduceFault(topic: topic, partition: partition, error: .topicAuthorizationFailed))
+                    fault = "TOPIC_AUTHORIZATION_FAILED on \(partition)"
                 case 6, 7:
                     cluster.dropConnections(node: node)
                     fault = "drop connections of node \(node)"
@@ -82,9 +100,13 @@ extension ProducerFaults {
             }
             for partition in leaderless.keys { try cluster.moveLeader(topic: topic, partition: partition, to: 1) }
             await run.expectDeliveredOnceInOrder(
-                in: cluster, timeout: .seconds(30),
+                in: cluster, allowFailures: nonRetriable, timeout: .seconds(30),
                 note: "schedule: \(schedule.joined(separator: "; "))")
             #expect(cluster.violations.isEmpty, "seed 0x\(String(seed, radix: 16)): \(cluster.violations.prefix(10)); schedule: \(schedule)")
+            let failures = run.deliveryReports.compactMap(\.error)
+            #expect(
+                failures.allSatisfy { $0.kafkaError == .topicAuthorizationFailed || $0.code == .outcomeUnknown },
+                "seed 0x\(String(seed, radix: 16)): unexpected failures \(failures.prefix(3))")
             #expect(schedule.count >= 15, "seed 0x\(String(seed, radix: 16)): only \(schedule.count) faults")
         }
     }

@@ -1,0 +1,106 @@
+import Checkpointing
+import FileTailing
+import KafkaProducer
+
+/// Everything `ferry run` is told by its configuration file (see `etc/ferry.yaml` and README.md for every
+/// key with its default).
+public struct AgentConfiguration: Sendable, Equatable {
+    /// Where checkpoints live (`state_dir`, default `/var/lib/ferry`).
+    public var stateDirectory: String = "/var/lib/ferry"
+    /// How often checkpoints are written at most (`checkpoint_interval_ms`, default 1000).
+    public var checkpointIntervalMs: Int = 1000
+    /// How long a stop waits for in-flight acknowledgements (`shutdown_timeout_ms`, default 30000).
+    public var shutdownTimeoutMs: Int = 30_000
+    /// Checkpoint entries of files gone this long are dropped (`forget_after_hours`, default 24).
+    public var forgetAfterHours: Int = 24
+    /// What to do when no checkpoint generation is readable (`on_corrupt_checkpoint`, default `beginning`).
+    public var onCorruptCheckpoint: StartAt = .beginning
+    /// The `host.name` header (`host_name`, default: the machine's host name).
+    public var hostName: String? = nil
+    /// The inputs.
+    public var inputs: [InputConfiguration] = []
+    /// Tailer-wide options (`tailing:`).
+    public var tailing = TailingOptions()
+    /// Producer properties by their Kafka names (`output.kafka:`), after Ferry's defaults.
+    public var kafka: [String: String] = [:]
+    /// Bytes of records the agent holds between reading and Kafka's acknowledgement before it pauses
+    /// reading (`pipeline.max_buffered_bytes`, default 16 MiB).
+    public var maxBufferedBytes: Int = 16 << 20
+    /// `http.listen`: address of the metrics and health endpoint (`host:port`), or nil.
+    public var httpListen: String? = nil
+
+    /// Makes the defaults (no inputs).
+    public init() {}
+
+    /// The producer properties Ferry sets unless the file says otherwise: every guarantee on, lz4, batches
+    /// sized for throughput.
+    public static let kafkaDefaults: [String: String] = [
+        "acks": "all", "enable.idempotence": "true", "compression.type": "lz4", "linger.ms": "20",
+        "batch.size": "262144", "max.request.size": "1048576", "client.id": "ferry",
+    ]
+
+    /// Properties the agent must control: delivery must never time out (files are the buffer).
+    static let agentOwnedProperties: [String: String] = [
+        "delivery.timeout.ms": "0", "retries": "2147483647",
+    ]
+}
+
+/// One input of the agent: files, where they go, and how their lines become records.
+public struct InputConfiguration: Sendable, Equatable {
+    /// How a record's key is chosen.
+    public enum KeyMode: Sendable, Equatable {
+        /// No key: sticky partitioning (batches fill one partition, then move on).
+        case none
+        /// The file's path: all lines of a file in one partition, in order.
+        case path
+        /// The same key for every record.
+        case fixed(String)
+    }
+
+    /// How lines are read.
+    public enum Format: String, Sendable, Equatable, CaseIterable {
+        /// The line is the record value.
+        case raw
+        /// Docker's json-file driver: the value is the `log` field (without its final newline); `stream` is a header.
+        case dockerJSON = "docker-json"
+        /// The CRI log format of containerd/CRI-O: `time stream P|F text`; `P` pieces are joined up to the `F`.
+        case cri
+    }
+
+    /// Headers added to every record.
+    public enum Header: String, Sendable, Equatable, CaseIterable {
+        case path = "log.file.path"
+        case offset = "log.offset"
+        case host = "host.name"
+    }
+
+    public var name: String
+    public var paths: [String]
+    public var exclude: [String] = []
+    public var startAt: StartAt = .beginning
+    public var topic: String
+    public var key: KeyMode = .none
+    public var format: Format = .raw
+    public var maxLineBytes: Int = TailInput.defaultMaxLineBytes
+    public var longLinePolicy: LongLinePolicy = .split
+    public var partialLineTimeoutMs: Int? = nil
+    public var headers: [Header] = Header.allCases
+
+    public init(name: String, paths: [String], topic: String) {
+        self.name = name
+        self.paths = paths
+        self.topic = topic
+    }
+}
+
+/// Tailer-wide options (`tailing:`), each defaulting to the tailer's own default.
+public struct TailingOptions: Sendable, Equatable {
+    public var maxOpenFiles = 1024
+    public var closeInactiveMs = 60_000
+    public var sweepIntervalMs = 30_000
+    public var pollIntervalMs = 1_000
+    public var readChunkBytes = 256 * 1024
+    public var watchMethod: WatchMethod = .auto
+
+    public init() {}
+}

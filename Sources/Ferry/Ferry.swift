@@ -1,1 +1,0 @@
-// The Ferry module. See ARCHITECTURE.md for its file map.
