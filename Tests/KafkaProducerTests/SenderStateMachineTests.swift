@@ -234,6 +234,21 @@ struct SenderStateMachineTests {
         #expect("\(error)".contains("TOPIC_AUTHORIZATION_FAILED (29)"))
     }
 
+    @Test("ferry.retry.all.errors: a non-retriable code is retried (with a warning action), and delivery follows")
+    func retryAllErrors() {
+        var settings = Self.settings()
+        settings.retryAllErrors = true
+        var machine = Self.readyMachine(settings)
+        let sent = Self.sends(machine.batchSealed(Self.batch(1, index: 0), now: 0))
+        let answer = machine.produceResponse(sent[0].request, Self.response([(Self.tp, .topicAuthorizationFailed, -1)]), now: 1)
+        #expect(Self.failed(answer).isEmpty)
+        #expect(answer.contains { if case .retrying(Self.tp, let error) = $0 { return error.kafkaError == .topicAuthorizationFailed } else { return false } })
+        let again = Self.sends(machine.tick(now: 2000 * Self.ms))
+        #expect(Self.header(again[0].items[0]).sequence == 0)
+        let done = machine.produceResponse(again[0].request, Self.response([(Self.tp, .none, 7)]), now: 2001 * Self.ms)
+        #expect(Self.delivered(done).map(\.1) == [7])
+    }
+
     @Test("acks=0: no response is awaited; batches are reported at once with offset -1")
     func acksZero() {
         var machine = Self.readyMachine(Self.settings(acks: 0, idempotent: false))

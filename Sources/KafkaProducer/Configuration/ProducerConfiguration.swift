@@ -65,6 +65,11 @@ public struct ProducerConfiguration: Sendable, Equatable {
     public var socketConnectionSetupTimeoutMs: Int = 10000
     /// `ferry.compression.threads`: threads that compress batches in parallel; 0 = one per core. Default 0.
     public var compressionThreads: Int = 0
+    /// `ferry.retry.all.errors`: retry, with backoff, also the errors the Java client gives up on
+    /// (authorization, invalid topic, unknown codes...), logging each; only a record too large for the
+    /// broker still fails. For the agent, where files are the buffer: fix the cause and delivery resumes.
+    /// Default false.
+    public var retryAllErrors: Bool = false
 
     /// Makes a configuration with the defaults and the given brokers.
     public init(bootstrapServers: [BrokerAddress]) {
@@ -78,7 +83,7 @@ public struct ProducerConfiguration: Sendable, Equatable {
         "max.in.flight.requests.per.connection", "retries", "retry.backoff.ms", "retry.backoff.max.ms",
         "request.timeout.ms", "delivery.timeout.ms", "metadata.max.age.ms", "max.request.size",
         "partitioner.ignore.keys", "reconnect.backoff.ms", "reconnect.backoff.max.ms",
-        "socket.connection.setup.timeout.ms", "ferry.compression.threads",
+        "socket.connection.setup.timeout.ms", "ferry.compression.threads", "ferry.retry.all.errors",
     ]
 
     /// Builds a configuration from Kafka properties. Unknown names, unparsable or out-of-range values and
@@ -157,6 +162,7 @@ public struct ProducerConfiguration: Sendable, Equatable {
         socketConnectionSetupTimeoutMs = try reader.integer(
             "socket.connection.setup.timeout.ms", default: socketConnectionSetupTimeoutMs, range: 1...Int(Int32.max))
         compressionThreads = try reader.integer("ferry.compression.threads", default: 0, range: 0...256)
+        retryAllErrors = try reader.bool("ferry.retry.all.errors", default: false)
 
         // Idempotence needs acks=all, retries > 0 and at most 5 requests in flight.
         let conflicts = [

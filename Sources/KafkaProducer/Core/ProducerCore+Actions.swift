@@ -24,6 +24,8 @@ extension ProducerCore {
                 sendInitProducerId(bumping: bumping)
             case .split(let batch):
                 split(batch)
+            case .retrying(let partition, let error):
+                warnRetrying(partition, error)
             }
         }
         checkFlushWaiters()
@@ -99,6 +101,20 @@ extension ProducerCore {
                 .recordTooLarge, topic: batch.topicPartition.topic, partition: batch.topicPartition.partition,
                 "the batch was too large and could not be split: \(error)"))
         }
+    }
+
+    /// Logs an error that is retried under `ferry.retry.all.errors`, at most every 10 s per partition.
+    private func warnRetrying(_ partition: TopicPartition, _ error: ProducerError) {
+        counters.retries.wrappingIncrement(ordering: .relaxed)
+        let now = MonotonicClock.now()
+        if let last = lastRetryWarning[partition], now - last < 10_000_000_000 { return }
+        lastRetryWarning[partition] = now
+        logger.error(
+            "broker refuses records; retrying until the cause is fixed",
+            metadata: [
+                "kafka.topic": "\(partition.topic)", "kafka.partition": "\(partition.partition)",
+                "kafka.error_code": "\(error.kafkaError.map { "\($0.rawValue) \($0.name)" } ?? "none")", "error": "\(error.message)",
+            ])
     }
 
     // MARK: - Timer

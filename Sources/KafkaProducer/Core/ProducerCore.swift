@@ -36,6 +36,7 @@ final class ProducerCore: @unchecked Sendable {
     var metadataRetryAt: UInt64 = 0
     var nextBootstrap = 0
     var flushWaiters: [EventLoopPromise<Void>] = []
+    var lastRetryWarning: [TopicPartition: UInt64] = [:]
     var closed = false
 
     init(
@@ -61,7 +62,8 @@ final class ProducerCore: @unchecked Sendable {
                 requestTimeoutNs: UInt64(configuration.requestTimeoutMs) * 1_000_000,
                 deliveryTimeoutNs: UInt64(configuration.deliveryTimeoutMs) * 1_000_000,
                 backoff: RetryBackoff(
-                    initialMs: configuration.retryBackoffMs, maximumMs: configuration.retryBackoffMaxMs, seed: seed)))
+                    initialMs: configuration.retryBackoffMs, maximumMs: configuration.retryBackoffMaxMs, seed: seed),
+                retryAllErrors: configuration.retryAllErrors))
         for (index, address) in configuration.bootstrapServers.enumerated() {
             connections.append(BrokerConnection(node: -Int32(index) - 1, address: address, reconnectBackoff: reconnectBackoff(seed: UInt64(index))))
         }

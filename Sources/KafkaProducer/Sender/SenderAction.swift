@@ -25,6 +25,8 @@ enum SenderAction: Sendable {
     case closeConnection(node: Int32)
     /// Ask for a producer id: a fresh one, or an epoch bump of `bumping` (falls back to a fresh one).
     case initProducerId(bumping: ProducerIdentity?)
+    /// A batch got an error that is retried only because `ferry.retry.all.errors` asks so: worth a warning.
+    case retrying(TopicPartition, ProducerError)
     /// The broker found the batch too large: split it in two and give the halves back through
     /// ``SenderStateMachine/batchSplit(_:into:now:)``.
     case split(ProducerBatch)

@@ -50,6 +50,10 @@ extension SenderStateMachine {
                     actions += requeue(
                         id, possiblyWritten: Self.writtenDespiteError.contains(code), error: brokerError(batch, code, result),
                         reason: nil, now: now)
+                } else if settings.retryAllErrors {
+                    let error = brokerError(batch, code, result)
+                    actions.append(.retrying(partition, error))
+                    actions += requeue(id, possiblyWritten: false, error: error, reason: nil, now: now)
                 } else {
                     actions.append(fail(id, brokerError(batch, code, result)))
                 }

@@ -23,6 +23,8 @@ struct SenderStateMachine {
         /// 0 = never give up.
         var deliveryTimeoutNs: UInt64
         var backoff: RetryBackoff
+        /// Retry errors that are not retriable too (all but "too large"): `ferry.retry.all.errors`.
+        var retryAllErrors = false
     }
 
     /// Where idempotence stands.

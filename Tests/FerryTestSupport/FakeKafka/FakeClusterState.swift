@@ -252,17 +252,6 @@ struct FakeClusterState: Sendable {
         }
         let index = Int(data.index)
         guard partitions[index].leader == node else { return refuse(.notLeaderOrFollower) }
-        var fault: FakeProduceFault?
-        if let position = produceFaults.firstIndex(where: { $0.topic == topic && $0.partition == data.index }) {
-            let armed = produceFaults[position]
-            fault = armed
-            produceFaults[position].requests -= 1
-            if produceFaults[position].requests <= 0 { produceFaults.remove(at: position) }
-            fired("node \(node): \(armed)")
-        }
-        if let fault, !fault.appendFirst {
-            return refuse(fault.error, "injected fault")
-        }
         guard let records = data.records else {
             violations.append("node \(node): \(topic)-\(index): null records")
             return refuse(.invalidRecord)
@@ -277,6 +266,20 @@ struct FakeClusterState: Sendable {
         guard batches.count == 1, let batch = batches.first else {
             violations.append("node \(node): \(topic)-\(index): \(batches.count) batches in one partition entry (Kafka needs 1)")
             return refuse(.invalidRecord)
+        }
+        var fault: FakeProduceFault?
+        let written = partitions[index].log.isDuplicate(batch)
+        if let position = produceFaults.firstIndex(where: {
+            $0.topic == topic && $0.partition == data.index && (!$0.onlyAlreadyWritten || written)
+        }) {
+            let armed = produceFaults[position]
+            fault = armed
+            produceFaults[position].requests -= 1
+            if produceFaults[position].requests <= 0 { produceFaults.remove(at: position) }
+            fired("node \(node): \(armed)")
+        }
+        if let fault, !fault.appendFirst {
+            return refuse(fault.error, "injected fault")
         }
         if batch.producerId >= 0 && (producerEpochs[batch.producerId] ?? -1) < batch.producerEpoch {
             violations.append(

@@ -15,21 +15,29 @@ public struct FakeProduceFault: Sendable, Hashable, CustomStringConvertible {
     /// the batch but its followers did not acknowledge it in time (NOT_ENOUGH_REPLICAS_AFTER_APPEND,
     /// REQUEST_TIMED_OUT).
     public var appendFirst: Bool
+    /// Whether it hits only batches already in the log (retries of a written batch), so that newer batches
+    /// of the partition pass while a retried one keeps failing.
+    public var onlyAlreadyWritten: Bool
 
     /// The codes a broker answers after it appended the batch.
     public static let writtenDespiteError: Set<KafkaErrorCode> = [.notEnoughReplicasAfterAppend, .requestTimedOut]
 
     /// Makes a fault; `appendFirst` defaults to whether `error` is one a broker answers after appending.
-    public init(topic: String, partition: Int32, error: KafkaErrorCode, requests: Int = 1, appendFirst: Bool? = nil) {
+    public init(
+        topic: String, partition: Int32, error: KafkaErrorCode, requests: Int = 1, appendFirst: Bool? = nil,
+        onlyAlreadyWritten: Bool = false
+    ) {
         self.topic = topic
         self.partition = partition
         self.error = error
         self.requests = requests
         self.appendFirst = appendFirst ?? Self.writtenDespiteError.contains(error)
+        self.onlyAlreadyWritten = onlyAlreadyWritten
     }
 
     public var description: String {
-        "produce \(topic)-\(partition) -> \(error)\(appendFirst ? " after appending" : "")"
+        "produce \(topic)-\(partition)\(onlyAlreadyWritten ? " (batches already written)" : "") -> \(error)"
+            + (appendFirst ? " after appending" : "")
     }
 }
 

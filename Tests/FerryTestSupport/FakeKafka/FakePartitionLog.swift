@@ -110,6 +110,15 @@ struct FakePartitionLog: Sendable {
         return .appended(baseOffset: offset)
     }
 
+    /// Whether `batch` is one of its producer's last 5 batches under the same epoch (a retry of a written batch).
+    func isDuplicate(_ batch: RecordBatch) -> Bool {
+        guard batch.producerId >= 0, batch.baseSequence >= 0, !batch.records.isEmpty, let state = producers[batch.producerId],
+            state.epoch == batch.producerEpoch
+        else { return false }
+        let last = Self.increment(batch.baseSequence, by: Int32(batch.records.count) - 1)
+        return state.recent.contains { $0.firstSequence == batch.baseSequence && $0.lastSequence == last }
+    }
+
     /// Forgets `producerId` (every producer when `nil`), as a broker does when producer state expires.
     mutating func forget(producerId: Int64?) {
         if let producerId {

@@ -116,6 +116,26 @@ extension ProducerFaults {
             #expect(cluster.stats.epochBumps >= 1, "the failed batch left a sequence gap: the producer must bump")
         }
 
+        @Test("the retries of a written batch are refused 6 times while newer batches of its partition could go: they must not run past the broker's window of 5 remembered batches (else OUT_OF_ORDER, a bump, a duplicate)")
+        func retryOvertakenBeyondWindow() async throws {
+            let seed: UInt64 = 0x1D_0005
+            let cluster = try FakeKafkaCluster(brokers: 1)
+            defer { cluster.stop() }
+            let topic = "window"
+            try cluster.createTopic(topic, partitions: 1)
+            let run = try FaultWorkload(bootstrap: cluster.bootstrap, topic: topic, seed: seed)
+            try await run.send(count: 2500) { step in
+                if step == 4 {
+                    cluster.inject(FakeProduceFault(topic: topic, partition: 0, error: .notEnoughReplicasAfterAppend))
+                    cluster.inject(FakeProduceFault(
+                        topic: topic, partition: 0, error: .notEnoughReplicas, requests: 6, onlyAlreadyWritten: true))
+                }
+            }
+            await run.expectDeliveredOnceInOrder(in: cluster)
+            cluster.expectCleanAndFired(seed: seed)
+            #expect(cluster.stats.answers(.notEnoughReplicas) == 6)
+        }
+
         @Test("a batch the broker wrote (NOT_ENOUGH_REPLICAS_AFTER_APPEND) whose retry gets a non-retriable error is reported as outcome unknown, not as not delivered")
         func writtenThenRefused() async throws {
             let seed: UInt64 = 0x1D_2029
