@@ -146,9 +146,10 @@ extension ProducerFaults {
             let run = try FaultWorkload(bootstrap: cluster.bootstrap, topic: topic, seed: seed)
             try await run.send(count: 1500) { step in
                 if step == 5 {
-                    // Faults of a partition fire in the order they were armed: first attempt, then the retry.
+                    // The first fault writes a batch; the second hits only its retry (a batch already written).
                     cluster.inject(FakeProduceFault(topic: topic, partition: 0, error: .notEnoughReplicasAfterAppend))
-                    cluster.inject(FakeProduceFault(topic: topic, partition: 0, error: .topicAuthorizationFailed))
+                    cluster.inject(FakeProduceFault(
+                        topic: topic, partition: 0, error: .topicAuthorizationFailed, onlyAlreadyWritten: true))
                 }
             }
             let outcome = await run.expectDeliveredOnceInOrder(in: cluster, allowFailures: true)
