@@ -18,7 +18,7 @@ struct FerryCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "ferry",
         abstract: "Ship log files to Kafka, with nothing lost.",
-        subcommands: [ProduceCommand.self, VersionCommand.self])
+        subcommands: [RunCommand.self, CheckCommand.self, StatusCommand.self, ProduceCommand.self, VersionCommand.self])
 }
 
 /// glibc's `mallopt(3)` (malloc.h is not part of the Glibc module).

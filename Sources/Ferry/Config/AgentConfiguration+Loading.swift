@@ -71,7 +71,7 @@ extension AgentConfiguration {
         if let node = top["forget_after_hours"], let value = reader.integer(node, "forget_after_hours", range: 1...87_600) {
             forgetAfterHours = value
         }
-        if let node = top["on_corrupt_checkpoint"], let value = reader.choice(node, "on_corrupt_checkpoint", StartAt.self) {
+        if let node = top["on_corrupt_checkpoint"], let value = reader.choice(node, "on_corrupt_checkpoint", StartPosition.self) {
             onCorruptCheckpoint = value
         }
         if let node = top["host_name"], let value = reader.string(node, "host_name") { hostName = value }

@@ -14,7 +14,7 @@ public struct AgentConfiguration: Sendable, Equatable {
     /// Checkpoint entries of files gone this long are dropped (`forget_after_hours`, default 24).
     public var forgetAfterHours: Int = 24
     /// What to do when no checkpoint generation is readable (`on_corrupt_checkpoint`, default `beginning`).
-    public var onCorruptCheckpoint: StartAt = .beginning
+    public var onCorruptCheckpoint: StartPosition = .beginning
     /// The `host.name` header (`host_name`, default: the machine's host name).
     public var hostName: String? = nil
     /// The inputs.

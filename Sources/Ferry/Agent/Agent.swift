@@ -1,0 +1,178 @@
+import Checkpointing
+import FileTailing
+import KafkaProducer
+import Logging
+import NIOConcurrencyHelpers
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// `ferry run`: the checkpoint store, the resume plan, the producer, the pipeline and the tailer, started
+/// in that order and stopped in reverse: stop reading, wait up to `shutdown_timeout_ms` for Kafka's
+/// acknowledgements, write the last checkpoint.
+public final class Agent: Sendable {
+    let configuration: AgentConfiguration
+    let logger: Logger
+    /// What the agent did (for logs, tests and the metrics endpoint).
+    public let counters = PipelineCounters()
+    private let stopRequested = ConditionLock(value: 0)
+
+    public init(configuration: AgentConfiguration, logger: Logger) {
+        self.configuration = configuration
+        self.logger = logger
+    }
+
+    /// The host name for the `host.name` header.
+    var hostName: String {
+        if let name = configuration.hostName { return name }
+        var buffer = [CChar](repeating: 0, count: 256)
+        guard gethostname(&buffer, buffer.count - 1) == 0 else { return "localhost" }
+        return String(cString: buffer)
+    }
+
+    /// Asks a running agent to stop (as SIGTERM does).
+    public func requestStop() {
+        stopRequested.lock()
+        stopRequested.unlock(withValue: 1)
+    }
+
+    /// Runs until SIGTERM/SIGINT (or ``requestStop()``). Returns when everything is stopped; throws when
+    /// the agent cannot start. `installSignalHandlers` is false in tests that stop it themselves.
+    public func run(installSignalHandlers: Bool = true) async throws {
+        let checkpointConfiguration = CheckpointConfiguration(
+            directory: configuration.stateDirectory, interval: .milliseconds(configuration.checkpointIntervalMs),
+            forgetAfter: .seconds(configuration.forgetAfterHours * 3600),
+            onCorruptCheckpoint: configuration.onCorruptCheckpoint)
+        let (store, loaded): (CheckpointStore, CheckpointLoadResult)
+        do {
+            (store, loaded) = try CheckpointStore.open(configuration: checkpointConfiguration, logger: logger)
+        } catch {
+            throw AgentError(error.code == .stateDirectoryLocked ? .locked : .startup, error.description)
+        }
+        defer { store.close() }
+        let plan = try resumePlan(loaded: loaded, store: store)
+
+        // The producer reports to the pipeline, which is made with the producer: a box joins them.
+        let pipelineBox = NIOLockedValueBox<Pipeline?>(nil)
+        var properties = configuration.kafka
+        properties["buffer.memory"] = "\(configuration.maxBufferedBytes)"
+        properties["ferry.retry.all.errors"] = "true"
+        properties["max.block.ms"] = properties["max.block.ms"] ?? "1000"
+        let producer: KafkaProducer
+        do {
+            producer = try KafkaProducer(
+                configuration: try ProducerConfiguration(properties: properties), logger: logger,
+                onDelivery: { report in pipelineBox.withLockedValue { $0 }?.delivered(report) })
+        } catch {
+            throw AgentError(.startup, "cannot create the Kafka producer: \(error)")
+        }
+        let writerBox = NIOLockedValueBox<CheckpointWriter?>(nil)
+        let pipeline = Pipeline(
+            configuration: configuration, hostName: hostName, producer: producer, carried: plan.carried, logger: logger,
+            counters: counters, onChange: { writerBox.withLockedValue { $0 }?.notify() })
+        pipelineBox.withLockedValue { $0 = pipeline }
+        let writer = CheckpointWriter(
+            store: store, pipeline: pipeline, interval: checkpointConfiguration.interval,
+            forgetAfter: checkpointConfiguration.forgetAfter, logger: logger)
+        writerBox.withLockedValue { $0 = writer }
+        try writer.start()
+        writer.notify()
+
+        let decisions = plan.decisions
+        let unknownStart = plan.unknownStart
+        let tailer: Tailer
+        do {
+            tailer = try Tailer(
+                configuration: configuration.tailerConfiguration, logger: logger,
+                startOffset: { file in Self.start(for: file, decisions: decisions, unknownStart: unknownStart) },
+                output: { pipeline.handle($0) })
+        } catch {
+            writer.stop()
+            await producer.close(timeout: .seconds(1))
+            throw AgentError(.startup, "cannot start tailing: \(error)")
+        }
+        pipeline.tailer = tailer
+        var signals: SignalWatcher? = nil
+        if installSignalHandlers {
+            signals = try SignalWatcher { [self] number in
+                logger.notice("stopping", metadata: ["signal": "\(number == SIGTERM ? "SIGTERM" : number == SIGINT ? "SIGINT" : "\(number)")"])
+                requestStop()
+            }
+        }
+        do {
+            try tailer.start()
+        } catch {
+            signals?.stop()
+            writer.stop()
+            await producer.close(timeout: .seconds(1))
+            throw AgentError(.startup, "cannot start tailing: \(error)")
+        }
+        logger.notice(
+            "ferry is running",
+            metadata: ["inputs": "\(configuration.inputs.map(\.name).joined(separator: ","))",
+                       "state_dir": "\(configuration.stateDirectory)", "files.resumed": "\(plan.resumedCount)"])
+
+        await waitForStop()
+
+        // Stop in reverse order: reading, then Kafka (flush within the timeout), then the last checkpoint.
+        pipeline.stopping.store(true, ordering: .relaxed)
+        tailer.stop()
+        let clean = await producer.close(timeout: .milliseconds(configuration.shutdownTimeoutMs))
+        writer.stop()
+        signals?.stop()
+        let progress = pipeline.progress()
+        let inFlight = progress.reduce(Int64(0)) { $0 + ($1.sent - $1.committed) }
+        logger.notice(
+            "ferry stopped",
+            metadata: ["records.sent": "\(counters.recordsSent.load(ordering: .relaxed))",
+                       "records.acknowledged": "\(counters.recordsAcknowledged.load(ordering: .relaxed))",
+                       "bytes.unacknowledged": "\(inFlight)", "flushed": "\(clean)",
+                       "checkpoint": "\(writer.lastWriteFailed ? "not written" : "written")"])
+        if !clean {
+            logger.warning(
+                "stopped before every record was acknowledged; the checkpoint stays before them and they are sent again at the next start",
+                metadata: ["bytes.unacknowledged": "\(inFlight)"])
+        }
+    }
+
+    private func waitForStop() async {
+        let condition = stopRequested
+        await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
+            let waiter = try? BackgroundThread {
+                condition.lock(whenValue: 1)
+                condition.unlock()
+                continuation.resume()
+            }
+            if waiter == nil { continuation.resume() }
+        }
+    }
+
+    /// Where a newly discovered file starts: the resume plan's decision for its inode, else the input's rule
+    /// (or, after an unusable checkpoint, the `on_corrupt_checkpoint` policy).
+    static func start(for file: DiscoveredFile, decisions: [FileIdentityKey: ResumeDecision], unknownStart: StartPosition?) -> StartDecision {
+        if let decision = decisions[FileIdentityKey(file.identity)] {
+            switch decision.reason {
+            case .new: break
+            default: return .offset(decision.startOffset)
+            }
+        }
+        switch unknownStart {
+        case .beginning?: return .offset(0)
+        case .end?: return .offset(lastLineBoundary(path: file.path, size: file.size))
+        case nil: return .useStartAtRule
+        }
+    }
+}
+
+/// The offset just after the last `\n` of a file of `size` bytes (0 if it has none in its last 64 KiB).
+func lastLineBoundary(path: String, size: Int64) -> Int64 {
+    let descriptor = open(path, O_RDONLY | O_CLOEXEC)
+    guard descriptor >= 0, size > 0 else { return 0 }
+    defer { close(descriptor) }
+    let length = Int(min(size, 65536))
+    var bytes = [UInt8](repeating: 0, count: length)
+    let count = bytes.withUnsafeMutableBytes { pread(descriptor, $0.baseAddress, length, off_t(size) - off_t(length)) }
+    guard count == length, let last = bytes.lastIndex(of: 0x0A) else { return 0 }
+    return size - Int64(length) + Int64(last) + 1
+}

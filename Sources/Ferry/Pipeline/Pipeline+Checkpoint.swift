@@ -1,0 +1,52 @@
+import Checkpointing
+import FileTailing
+
+extension Pipeline {
+    /// The checkpoint as it stands: one entry per tracked file (committed offset and marker from the
+    /// ledger), plus carried entries not read now. Files released and fully acknowledged longer than
+    /// `forgetAfter` ago are dropped for good. Clears the "changed" flag.
+    func checkpointEntries(now: WallClockTime, forgetAfter: Duration) -> [CheckpointEntry] {
+        shared.withLock { shared in
+            shared.changed = false
+            var entries: [CheckpointEntry] = []
+            var forgotten: [TailedFileID] = []
+            for (id, ledger) in shared.ledger.files {
+                guard let record = shared.files[id] else { continue }
+                let settled = ledger.committedOffset == ledger.highestSentOffset
+                if let released = record.releasedAt, settled, released.advanced(by: forgetAfter) < now {
+                    forgotten.append(id)
+                    continue
+                }
+                entries.append(CheckpointEntry(
+                    identity: record.identity, path: record.path, inputName: record.input,
+                    committedOffset: ledger.committedOffset, marker: ledger.committedMarker,
+                    knownSize: max(record.knownSize, ledger.highestSentOffset), updatedAt: now,
+                    lastAcknowledgedAt: ledger.lastAcknowledgement, goneSince: record.releasedAt))
+            }
+            for id in forgotten {
+                _ = shared.ledger.untrack(id)
+                shared.files[id] = nil
+            }
+            for (key, entry) in shared.carried {
+                if let gone = entry.goneSince, gone.advanced(by: forgetAfter) < now {
+                    shared.carried[key] = nil
+                    continue
+                }
+                entries.append(entry)
+            }
+            return entries
+        }
+    }
+
+    /// Whether anything changed since the last ``checkpointEntries(now:forgetAfter:)``.
+    var hasChanges: Bool { shared.withLock { $0.changed } }
+
+    /// Per-file progress for logs and status: path, committed offset, highest offset sent, bytes in flight.
+    func progress() -> [(path: String, committed: Int64, sent: Int64, inFlight: Int64)] {
+        shared.withLock { shared in
+            shared.ledger.files.compactMap { id, ledger in
+                shared.files[id].map { ($0.path, ledger.committedOffset, ledger.highestSentOffset, ledger.bytesInFlight) }
+            }
+        }
+    }
+}

@@ -1,0 +1,62 @@
+import ArgumentParser
+import Ferry
+import Logging
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// `ferry run --config FILE`: the agent, in the foreground, logging to standard error.
+struct RunCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "run", abstract: "Tail the configured files and ship their lines to Kafka (foreground).",
+        discussion: """
+            Stops on SIGTERM or SIGINT: reading stops, in-flight records get up to shutdown_timeout_ms to be \
+            acknowledged, the checkpoint is written, and the exit status is 0. A configuration error exits 1; \
+            a start-up failure (state directory locked or unusable, Kafka producer settings) exits 2.
+            """)
+
+    @Option(name: .shortAndLong, help: "The configuration file (YAML).")
+    var config: String
+
+    @Option(name: .customLong("log-level"), help: "trace, debug, info, notice, warning, error, critical.")
+    var logLevel: Logger.Level = .info
+
+    func run() async throws {
+        StandardErrorLog.bootstrap(level: logLevel)
+        let configuration = try ConfigurationFile.load(config)
+        let agent = Agent(configuration: configuration, logger: Logger(label: "ferry"))
+        do {
+            try await agent.run()
+        } catch let error as AgentError {
+            FileHandleStream.standardError.write("ferry run: \(error)\n")
+            throw ExitCode(2)
+        }
+    }
+}
+
+/// Loading the configuration for the commands: every error printed as `file:line:column: key: message`.
+enum ConfigurationFile {
+    static func load(_ path: String) throws -> AgentConfiguration {
+        do {
+            return try AgentConfiguration.load(path: path, environment: processEnvironment())
+        } catch {
+            for problem in error.errors { FileHandleStream.standardError.write("\(problem)\n") }
+            throw ExitCode(1)
+        }
+    }
+
+    /// The process environment, for `${VAR}` interpolation.
+    static func processEnvironment() -> [String: String] {
+        var result: [String: String] = [:]
+        var pointer = environ
+        while let entry = pointer.pointee {
+            let text = String(cString: entry)
+            if let equals = text.firstIndex(of: "=") {
+                result[String(text[..<equals])] = String(text[text.index(after: equals)...])
+            }
+            pointer += 1
+        }
+        return result
+    }
+}
