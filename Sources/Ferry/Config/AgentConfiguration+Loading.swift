@@ -170,6 +170,7 @@ extension AgentConfiguration {
             return
         }
         var properties = Self.kafkaDefaults
+        let errorsBefore = reader.errors.count
         for entry in entries {
             let path = "output.kafka.\(entry.key)"
             let value: String?
@@ -192,6 +193,9 @@ extension AgentConfiguration {
             properties[entry.key] = value
         }
         for (key, value) in Self.agentOwnedProperties { properties[key] = value }
+        kafka = properties
+        // Values already refused (an unset variable...) would only be reported again as missing.
+        guard reader.errors.count == errorsBefore else { return }
         do {
             _ = try ProducerConfiguration(properties: properties)
         } catch let error as ProducerConfigurationError {

@@ -115,6 +115,7 @@ struct FlowParser {
     }
 
     private mutating func singleQuoted() throws(YAMLError) -> String {
+        let start = index
         index += 1
         var text = ""
         while let character = current {
@@ -129,10 +130,12 @@ struct FlowParser {
             }
             text.append(character)
         }
+        index = start
         throw error("unterminated single-quoted string")
     }
 
     private mutating func doubleQuoted() throws(YAMLError) -> String {
+        let start = index
         index += 1
         var text = ""
         while let character = current {
@@ -165,6 +168,7 @@ struct FlowParser {
                 throw error("unknown escape '\\\(escape)' in a double-quoted string")
             }
         }
+        index = start
         throw error("unterminated double-quoted string")
     }
 }

@@ -96,7 +96,7 @@ public func stateDirectoryProblem(_ path: String) -> String? {
         guard access(path, W_OK | X_OK) == 0 else { return "\(path) is not writable (\(String(cString: strerror(errno))))" }
         return nil
     }
-    guard errno == ENOENT else { return "\(path) cannot be used (\(String(cString: strerror(errno))))" }
+    guard errno == ENOENT || errno == ENOTDIR else { return "\(path) cannot be used (\(String(cString: strerror(errno))))" }
     var ancestor = path
     while true {
         guard let slash = ancestor.lastIndex(of: "/") else { return "\(path) has no existing parent" }
@@ -108,7 +108,7 @@ public func stateDirectoryProblem(_ path: String) -> String? {
             }
             return nil
         }
-        if errno != ENOENT { return "\(path) cannot be created: \(ancestor): \(String(cString: strerror(errno)))" }
+        if errno != ENOENT && errno != ENOTDIR { return "\(path) cannot be created: \(ancestor): \(String(cString: strerror(errno)))" }
         if ancestor == "/" { return "\(path) cannot be created" }
     }
 }

@@ -29,10 +29,10 @@ struct ReadingState {
         nextSegmentStart = start
     }
 
-    /// The path changed (rename): headers and path keys follow the new name.
+    /// The path changed (rename): the `log.file.path` header follows the new name; a `path` key stays the
+    /// path the file was opened under, so that every line of a file goes to one partition, in order.
     mutating func renamed(to path: String, hostName: String) {
         headers = RecordHeaders(input: input, path: path, hostName: hostName)
-        if case .path = input.key { key = Array(path.utf8) }
     }
 }
 
