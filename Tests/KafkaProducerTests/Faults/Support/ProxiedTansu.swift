@@ -76,7 +76,8 @@ final class ProxiedTansu: @unchecked Sendable {
         proxy.stop()
         if process.isRunning {
             process.terminate()
-            let deadline = Date().addingTimeInterval(5)
+            // tansu (in-memory) has nothing to save and may not heed SIGTERM: 1 s, then SIGKILL.
+            let deadline = Date().addingTimeInterval(1)
             while process.isRunning && Date() < deadline { usleep(20_000) }
             if process.isRunning { kill(process.processIdentifier, SIGKILL) }
             process.waitUntilExit()
