@@ -15,6 +15,7 @@ public enum Subprocess {
     /// A failure to run a program.
     public struct Failure: Error, CustomStringConvertible {
         public var description: String
+        public init(description: String) { self.description = description }
     }
 
     /// Runs `executable` with `arguments`, feeding `stdin`, and waits at most `timeout` seconds (then kills it

@@ -28,8 +28,9 @@ public final class TansuBroker: @unchecked Sendable {
         public var description: String
     }
 
-    /// Starts a broker and waits until it accepts connections.
-    public init() throws {
+    /// Starts a broker and waits until it accepts connections. With `advertisedPort`, the broker tells
+    /// clients to connect there (a proxy in front of it) instead of its own port.
+    public init(advertisedPort: Int? = nil) throws {
         port = try FreePort.find()
         logPath = NSTemporaryDirectory() + "ferry-tansu-\(port)-\(UUID().uuidString.prefix(6)).log"
         FileManager.default.createFile(atPath: logPath, contents: nil)
@@ -37,7 +38,8 @@ public final class TansuBroker: @unchecked Sendable {
         process = Process()
         process.executableURL = URL(fileURLWithPath: Self.binary)
         process.arguments = [
-            "broker", "--listener-url", "tcp://127.0.0.1:\(port)", "--advertised-listener-url", "tcp://127.0.0.1:\(port)",
+            "broker", "--listener-url", "tcp://127.0.0.1:\(port)",
+            "--advertised-listener-url", "tcp://127.0.0.1:\(advertisedPort ?? port)",
             "--storage-engine", "memory://tansu/",
         ]
         process.standardOutput = log

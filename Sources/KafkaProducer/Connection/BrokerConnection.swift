@@ -22,6 +22,12 @@ final class BrokerConnection: @unchecked Sendable {
     var channel: Channel?
     /// Requests awaiting an answer.
     var pending: [Int32: Pending] = [:]
+    /// When the control requests (handshake, metadata, producer id) must have been answered; the sender
+    /// state machine keeps the Produce requests' own deadlines.
+    var deadlines: [Int32: UInt64] = [:]
+
+    /// The earliest deadline of a control request, if any.
+    var earliestDeadline: UInt64? { deadlines.values.min() }
     /// Bumped on every open, so that callbacks from an old channel are ignored.
     var generation = 0
     private var nextCorrelationId: Int32 = 0

@@ -139,7 +139,10 @@ extension ProducerCore {
         if configuration.metadataMaxAgeMs > 0 && metadataRefreshedAt > 0 {
             considerFuture(metadataRefreshedAt + UInt64(configuration.metadataMaxAgeMs) * 1_000_000)
         }
-        for connection in connections { considerFuture(connection.machine.retryAt) }
+        for connection in connections {
+            considerFuture(connection.machine.retryAt)
+            consider(connection.earliestDeadline)
+        }
         guard let deadline = next else { return }
         if let current = timerDeadline, current <= deadline, timer != nil { return }
         timer?.cancel()
@@ -166,6 +169,16 @@ extension ProducerCore {
             now >= metadataRefreshedAt + UInt64(configuration.metadataMaxAgeMs) * 1_000_000
         {
             metadataWanted = true
+        }
+        // A handshake, metadata or producer-id request without an answer: the connection is dead.
+        for connection in connections {
+            if let deadline = connection.earliestDeadline, deadline <= now {
+                logger.warning(
+                    "no response within request.timeout.ms; closing the connection",
+                    metadata: ["kafka.node": "\(connection.node)", "kafka.broker": "\(connection.address)"])
+                connection.deadlines = [:]
+                connection.channel?.close(promise: nil)
+            }
         }
         requestMetadataIfNeeded()
         run(sender.tick(now: now))

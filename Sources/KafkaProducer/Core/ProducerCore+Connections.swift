@@ -111,12 +111,14 @@ extension ProducerCore {
             return
         }
         connection.pending[correlationId] = pending
+        connection.deadlines[correlationId] = MonotonicClock.now() + UInt64(configuration.requestTimeoutMs) * 1_000_000
         channel.writeAndFlush(buffer, promise: nil)
     }
 
     /// A response frame arrived on `connection`.
     func frameReceived(_ frame: ByteBuffer, connection: BrokerConnection, generation: Int) {
         guard connection.generation == generation, let correlationId = KafkaFrame.peekCorrelationId(frame) else { return }
+        connection.deadlines[correlationId] = nil
         guard let pending = connection.pending.removeValue(forKey: correlationId) else {
             logger.error(
                 "response with an unknown correlation id; closing the connection",
@@ -176,6 +178,7 @@ extension ProducerCore {
         }
         let pending = connection.pending
         connection.pending = [:]
+        connection.deadlines = [:]
         var identityLost = false
         for (_, item) in pending {
             switch item {

@@ -1,0 +1,118 @@
+import Ferry
+import FerryTestSupport
+import Foundation
+import Testing
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// `ferry run` as users run it, against the real tansu broker, verified with librdkafka.
+@Suite("Agent end to end", .serialized)
+struct AgentEndToEndTests {
+    /// Waits until `ferry status`'s checkpoint shows every line of `workload` committed, or `timeout`.
+    static func waitUntilCommitted(_ harness: AgentHarness, total: Int64, timeout: Double) -> Bool {
+        let deadline = Date().addingTimeInterval(timeout)
+        while Date() < deadline {
+            let report = StatusReport.make(stateDirectory: harness.stateDirectory)
+            if report.rows.reduce(Int64(0), { $0 + $1.committed }) >= total { return true }
+            usleep(200_000)
+        }
+        return false
+    }
+
+    static func totalBytes(_ workload: LogWorkload) -> Int64 {
+        var total: Int64 = 0
+        for file in workload.files {
+            for path in [file.path, file.path + ".1"] {
+                var info = stat()
+                if stat(path, &info) == 0 { total += Int64(info.st_size) }
+            }
+        }
+        return total
+    }
+
+    @Test("3 inputs, 20 files, 1M lines, rotations while running: every line once, exact bytes, headers, per-file order")
+    func millionLines() throws {
+        let broker = try TansuBroker()
+        defer { broker.stop() }
+        let harness = try AgentHarness(prefix: "e2e", bootstrap: broker.bootstrap)
+        defer { harness.remove() }
+        for topic in harness.topics { try broker.createTopic(topic, partitions: 4) }
+        let workload = harness.workload(linesPerFile: 50_000)
+        #expect(workload.totalLines == 1_000_000)
+        let agent = try AgentProcess(config: harness.configPath, logPath: harness.directory.file("agent.log"))
+        let started = Date()
+        try workload.write()
+        let total = Self.totalBytes(workload)
+        let committed = Self.waitUntilCommitted(harness, total: total, timeout: 240)
+        let elapsed = Date().timeIntervalSince(started)
+        let exit = agent.terminate()
+        #expect(committed, "not everything committed; log: \(agent.log.suffix(3000))")
+        #expect(exit.status == 0, "exit \(exit.status); log: \(agent.log.suffix(2000))")
+        let (records, errors) = try harness.consume(workload)
+        #expect(errors.isEmpty, "\(errors)")
+        let verdict = workload.verify(records, orderedInputs: ["a", "c"])
+        print("1M lines end to end: \(verdict); \(String(format: "%.1f", elapsed)) s to commit (debug build); peak RSS \(exit.maxResidentKiB / 1024) MiB")
+        #expect(verdict.missing == 0 && verdict.corrupt == 0 && verdict.badHeaders == 0 && verdict.outOfOrder == 0, "\(verdict)")
+        #expect(verdict.duplicates == 0, "no crash, no duplicate: \(verdict)")
+
+        // ferry status agrees: every file caught up (the rotated ones gone, fully delivered).
+        let status = StatusReport.make(stateDirectory: harness.stateDirectory)
+        #expect(status.rows.count == 25, "20 files + 5 rotated: \(status.rows.map(\.path))")
+        #expect(status.rows.allSatisfy { $0.state == "caught-up" || $0.state == "gone" }, "\(status.rows.map { "\($0.path) \($0.state)" })")
+        #expect(status.rows.allSatisfy { ($0.lag ?? 0) == 0 })
+    }
+
+    @Test("SIGKILL 10 times at random moments while writing, restarting each time: nothing missing, duplicates bounded")
+    func crashes() throws {
+        let broker = try TansuBroker()
+        defer { broker.stop() }
+        let harness = try AgentHarness(prefix: "crash", bootstrap: broker.bootstrap, maxBufferedBytes: 2 << 20)
+        defer { harness.remove() }
+        for topic in harness.topics { try broker.createTopic(topic, partitions: 4) }
+        let workload = harness.workload(linesPerFile: 15_000)
+        let writerDone = DispatchSemaphore(value: 0)
+        let writerError = NIOLockedBox<Error?>(nil)
+        Thread.detachNewThread {
+            do { try workload.write(block: 200, linesPerSecond: 40_000) } catch { writerError.value = error }
+            writerDone.signal()
+        }
+        var random = SeededGenerator(seed: 0xC8A5_0010)
+        var kills = 0
+        var agent = try AgentProcess(config: harness.configPath, logPath: harness.directory.file("agent.log"))
+        while kills < 10 {
+            usleep(UInt32.random(in: 300_000...900_000, using: &random))
+            agent.kill()
+            kills += 1
+            agent = try AgentProcess(config: harness.configPath, logPath: harness.directory.file("agent.log"))
+        }
+        writerDone.wait()
+        #expect(writerError.value == nil)
+        let total = Self.totalBytes(workload)
+        let committed = Self.waitUntilCommitted(harness, total: total, timeout: 180)
+        let exit = agent.terminate()
+        #expect(committed, "log: \(agent.log.suffix(3000))")
+        #expect(exit.status == 0)
+        let (records, errors) = try harness.consume(workload)
+        #expect(errors.isEmpty, "\(errors)")
+        let verdict = workload.verify(records, orderedInputs: [], checkOrder: false)
+        // In flight at a kill: at most what max_buffered_bytes holds, plus what was acknowledged but not
+        // yet checkpointed (checkpoint_interval_ms = 200 ms at the write rate, 40k lines/s).
+        let bound = kills * ((2 << 20) / 250 + 40_000 / 5 + 2_000)
+        print("10 SIGKILLs: \(verdict); duplicates bound \(bound) (\(kills) kills)")
+        #expect(verdict.missing == 0 && verdict.corrupt == 0, "\(verdict)")
+        #expect(verdict.duplicates <= bound, "\(verdict)")
+    }
+}
+
+/// A value shared with a thread.
+final class NIOLockedBox<T>: @unchecked Sendable {
+    private let lock = NSLock()
+    private var stored: T
+    init(_ value: T) { stored = value }
+    var value: T {
+        get { lock.withLock { stored } }
+        set { lock.withLock { stored = newValue } }
+    }
+}
