@@ -28,10 +28,10 @@ public final class TansuBroker: @unchecked Sendable {
         public var description: String
     }
 
-    /// Starts a broker and waits until it accepts connections. With `advertisedPort`, the broker tells
-    /// clients to connect there (a proxy in front of it) instead of its own port.
-    public init(advertisedPort: Int? = nil) throws {
-        port = try FreePort.find()
+    /// Starts a broker on `port` (default: a free one) and waits until it accepts connections. With
+    /// `advertisedPort`, the broker tells clients to connect there (a proxy in front of it) instead.
+    public init(port chosenPort: Int? = nil, advertisedPort: Int? = nil) throws {
+        port = try chosenPort ?? FreePort.find()
         logPath = NSTemporaryDirectory() + "ferry-tansu-\(port)-\(UUID().uuidString.prefix(6)).log"
         FileManager.default.createFile(atPath: logPath, contents: nil)
         let log = FileHandle(forWritingAtPath: logPath)
@@ -72,11 +72,11 @@ public final class TansuBroker: @unchecked Sendable {
         }
     }
 
-    /// Stops the broker (SIGTERM, then SIGKILL), by PID.
+    /// Stops the broker (SIGTERM, then SIGKILL after 1 s: in memory, it has nothing to save), by PID.
     public func stop() {
         guard process.isRunning else { return }
         process.terminate()
-        let deadline = Date().addingTimeInterval(5)
+        let deadline = Date().addingTimeInterval(1)
         while process.isRunning && Date() < deadline { usleep(20_000) }
         if process.isRunning { kill(process.processIdentifier, SIGKILL) }
         process.waitUntilExit()

@@ -28,6 +28,7 @@ extension ProducerCore {
                 warnRetrying(partition, error)
             }
         }
+        counters.retries.store(sender.retriedBatches, ordering: .relaxed)
         checkFlushWaiters()
         rescheduleTimer()
     }
@@ -105,7 +106,6 @@ extension ProducerCore {
 
     /// Logs an error that is retried under `ferry.retry.all.errors`, at most every 10 s per partition.
     private func warnRetrying(_ partition: TopicPartition, _ error: ProducerError) {
-        counters.retries.wrappingIncrement(ordering: .relaxed)
         let now = MonotonicClock.now()
         if let last = lastRetryWarning[partition], now - last < 10_000_000_000 { return }
         lastRetryWarning[partition] = now

@@ -213,9 +213,20 @@ extension ProducerCore {
             // No usable connection: open one, to a known broker or else to the next bootstrap server.
             let candidates = connections.filter { $0.node >= 0 } + connections.filter { $0.node < 0 }
             if !candidates.contains(where: { $0.channel != nil }) {
-                let bootstraps = connections.filter { $0.node < 0 }
-                let pick = candidates.first { $0.node >= 0 && $0.machine.retryAt ?? 0 <= now }
-                    ?? bootstraps[nextBootstrap % max(bootstraps.count, 1)]
+                var bootstraps = connections.filter { $0.node < 0 }
+                if bootstraps.isEmpty {
+                    // Every bootstrap connection became a broker's. Those brokers being unreachable, go back
+                    // to bootstrap.servers for the addresses no connection has (the cluster may have moved).
+                    let known = Set(connections.map(\.address))
+                    for (index, address) in configuration.bootstrapServers.enumerated() where !known.contains(address) {
+                        connections.append(BrokerConnection(
+                            node: -Int32(index) - 1, address: address, reconnectBackoff: reconnectBackoff(seed: UInt64(index))))
+                    }
+                    bootstraps = connections.filter { $0.node < 0 }
+                }
+                // With no connection to try now (all backing off), the reconnect timer comes back here.
+                guard let pick = candidates.first(where: { $0.node >= 0 && $0.machine.retryAt ?? 0 <= now })
+                    ?? (bootstraps.isEmpty ? nil : bootstraps[nextBootstrap % bootstraps.count]) else { return }
                 open(pick)
             }
             return

@@ -38,6 +38,9 @@ struct ProducerBatch: Sendable {
     var retryAt: UInt64 = 0
     /// The last error an attempt got.
     var lastError: ProducerError?
+    /// A retry under the old identity (before an epoch bump) got an idempotence error: its fate
+    /// cannot be learnt any more.
+    var unresolvable = false
 
     /// Number of records.
     var recordCount: Int32 { sealed.recordCount }

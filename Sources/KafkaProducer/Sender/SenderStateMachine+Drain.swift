@@ -22,7 +22,25 @@ extension SenderStateMachine {
         case .requestingIdentity, .bumping, .fatal:
             return actions
         case .bumpNeeded(let identity):
-            guard requests.isEmpty else { return actions }
+            // Before the bump re-sequences everything, learn the fate of every batch that may have
+            // been written, by retrying it under the identity it was written with.
+            var waiting = false
+            for partition in partitions.keys.sorted(by: { ($0.topic, $0.partition) < ($1.topic, $1.partition) }) {
+                guard let state = partitions[partition], state.inFlight.isEmpty, let head = state.queue.first,
+                    let batch = batches[head], batch.possiblyWritten, batch.identity == identity, !batch.unresolvable
+                else { continue }
+                waiting = true
+                guard let leader = state.leader else {
+                    actions.append(.refreshMetadata)
+                    continue
+                }
+                guard nodes[leader]?.ready == true else {
+                    actions.append(.connect(node: leader))
+                    continue
+                }
+                if let built = buildRequest(node: leader, partitions: [partition], now: now) { actions += built }
+            }
+            if waiting || !requests.isEmpty { return actions }
             idempotence = .bumping(identity)
             return [.initProducerId(bumping: identity)]
         }
@@ -91,6 +109,9 @@ extension SenderStateMachine {
         // A retry waits until nothing else of its partition is in flight, so it cannot be overtaken.
         if batch.attempts > 0 && !state.inFlight.isEmpty { return false }
         if settings.idempotent && state.inFlight.count >= 5 { return false }
+        // While a retried batch is in flight, nothing newer of its partition goes, so that the broker's
+        // window of 5 remembered batches still covers it (Java: RecordAccumulator.shouldStopDrainBatchesForPartition).
+        if settings.idempotent && state.inFlight.contains(where: { (batches[$0]?.attempts ?? 0) > 1 }) { return false }
         return true
     }
 

@@ -39,9 +39,11 @@ extension SenderStateMachine {
             case .messageTooLarge, .recordListTooLarge:
                 actions += tooLarge(id, code: code, message: result.errorMessage)
             case .outOfOrderSequenceNumber:
+                if batch.possiblyWritten { batches[id]?.unresolvable = true }
                 if isOldestUnacknowledged(id) { requestBump() }
                 actions += requeue(id, possiblyWritten: false, error: brokerError(batch, code, result), reason: nil, now: now)
             case .unknownProducerId, .invalidProducerEpoch, .producerFenced:
+                if batch.possiblyWritten { batches[id]?.unresolvable = true }
                 requestBump()
                 actions += requeue(id, possiblyWritten: false, error: brokerError(batch, code, result), reason: nil, now: now)
             default:
@@ -54,6 +56,12 @@ extension SenderStateMachine {
                     let error = brokerError(batch, code, result)
                     actions.append(.retrying(partition, error))
                     actions += requeue(id, possiblyWritten: false, error: error, reason: nil, now: now)
+                } else if batch.possiblyWritten {
+                    // An earlier attempt may have written it: its outcome is unknown, not failed.
+                    let partition = batch.topicPartition
+                    actions.append(fail(id, ProducerError(
+                        .outcomeUnknown, topic: partition.topic, partition: partition.partition, kafkaError: code,
+                        "the broker answered \(code) after an earlier attempt may have written these records")))
                 } else {
                     actions.append(fail(id, brokerError(batch, code, result)))
                 }
@@ -84,6 +92,7 @@ extension SenderStateMachine {
             updatePartition(partition) { $0.nextSequence = 0 }
             for id in partitions[partition]?.queue ?? [] {
                 updateBatch(id) { batch in
+                    batch.unresolvable = false
                     batch.baseSequence = nil
                     batch.identity = nil
                     batch.stamped = false
@@ -191,6 +200,7 @@ extension SenderStateMachine {
                 kafkaError: batch.lastError?.kafkaError,
                 "gave up after \(batch.attempts) attempts (retries=\(settings.retries)); last error: \(batch.lastError?.message ?? "none")"))]
         }
+        retriedBatches += 1
         var backoff = settings.backoff
         batch.retryAt = now + backoff.delay(attempt: batch.attempts)
         settings.backoff = backoff

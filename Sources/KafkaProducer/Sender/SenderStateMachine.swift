@@ -77,6 +77,8 @@ struct SenderStateMachine {
     var requests: [UInt64: Request] = [:]
     var nextRequestID: UInt64 = 1
     var identityBackoffAttempts = 0
+    /// Batch attempts that failed and were queued again (for the `retries` counter).
+    var retriedBatches = 0
 
     init(settings: Settings) {
         self.settings = settings

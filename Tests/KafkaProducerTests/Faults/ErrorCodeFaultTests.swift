@@ -78,8 +78,7 @@ extension ProducerFaults {
         }
 
         @Test(
-            "the retries counter counts the attempts that failed and were retried",
-            .disabled("producer bug: counters.retries is incremented only for ferry.retry.all.errors retries (ProducerCore+Actions.swift:108), never for ordinary retriable errors"))
+            "the retries counter counts the attempts that failed and were retried")
         func retriesCounter() async throws {
             let seed: UInt64 = 0xC0DE_C0C0
             let cluster = try FakeKafkaCluster(brokers: 1)

@@ -46,8 +46,7 @@ extension ProducerFaults {
         }
 
         @Test(
-            "a connection closed after the broker applied a Produce: the retry is a duplicate and counts as delivered",
-            .disabled("producer bug: crash (index out of range) in ProducerCore.requestMetadataIfNeeded, ProducerCore+Connections.swift:215, when the only connections (bootstrap ones adopted as nodes) are all backing off; re-enable once fixed"))
+            "a connection closed after the broker applied a Produce: the retry is a duplicate and counts as delivered")
         func closeAfterApplying() async throws {
             let seed: UInt64 = 0x1D_C105
             let cluster = try FakeKafkaCluster(brokers: 1)
@@ -66,8 +65,7 @@ extension ProducerFaults {
         }
 
         @Test(
-            "a connection closed before the broker applied a Produce (the request is lost): resent, once",
-            .disabled("producer bug: crash (index out of range) in ProducerCore.requestMetadataIfNeeded, ProducerCore+Connections.swift:215, when the only connections (bootstrap ones adopted as nodes) are all backing off; re-enable once fixed"))
+            "a connection closed before the broker applied a Produce (the request is lost): resent, once")
         func closeBeforeApplying() async throws {
             let seed: UInt64 = 0x1D_C10B
             let cluster = try FakeKafkaCluster(brokers: 1)
@@ -83,8 +81,7 @@ extension ProducerFaults {
         }
 
         @Test(
-            "answers later than request.timeout.ms (1000 ms): the producer drops the connection and retries; duplicates count as delivered",
-            .disabled("producer bug: crash (index out of range) in ProducerCore.requestMetadataIfNeeded, ProducerCore+Connections.swift:215, when the only connections (bootstrap ones adopted as nodes) are all backing off; re-enable once fixed"))
+            "answers later than request.timeout.ms (1000 ms): the producer drops the connection and retries; duplicates count as delivered")
         func answerPastRequestTimeout() async throws {
             let seed: UInt64 = 0x1D_7140
             let cluster = try FakeKafkaCluster(brokers: 1)
@@ -103,8 +100,7 @@ extension ProducerFaults {
         }
 
         @Test(
-            "an epoch bump (after a non-retriable error on one partition) while another partition's batch has an unknown outcome (written, answered REQUEST_TIMED_OUT): that batch is not written twice",
-            .disabled("producer bug: an epoch bump re-sequences a batch that may already be written (SenderStateMachine+Drain.swift:24, +Responses.swift:80-87), so it is written twice"))
+            "an epoch bump (after a non-retriable error on one partition) while another partition's batch has an unknown outcome (written, answered REQUEST_TIMED_OUT): that batch is not written twice")
         func bumpWithUnresolvedBatch() async throws {
             let seed: UInt64 = 0x1D_B0B0
             let cluster = try FakeKafkaCluster(brokers: 1)
@@ -125,8 +121,7 @@ extension ProducerFaults {
         }
 
         @Test(
-            "the retries of a written batch are refused 6 times while newer batches of its partition could go: they must not run past the broker's window of 5 remembered batches (else OUT_OF_ORDER, a bump, a duplicate)",
-            .disabled("producer bug: newer batches are sent while a retry of their partition is in flight (SenderStateMachine+Drain.swift:89-93), past the broker 5-batch duplicate window: OUT_OF_ORDER, bump, duplicate"))
+            "the retries of a written batch are refused 6 times while newer batches of its partition could go: they must not run past the broker's window of 5 remembered batches (else OUT_OF_ORDER, a bump, a duplicate)")
         func retryOvertakenBeyondWindow() async throws {
             let seed: UInt64 = 0x1D_0005
             let cluster = try FakeKafkaCluster(brokers: 1)
@@ -147,8 +142,7 @@ extension ProducerFaults {
         }
 
         @Test(
-            "a batch the broker wrote (NOT_ENOUGH_REPLICAS_AFTER_APPEND) whose retry gets a non-retriable error is reported as outcome unknown, not as not delivered",
-            .disabled("producer bug: a batch that may be written is failed as broker_error on a non-retriable answer (SenderStateMachine+Responses.swift:58) instead of outcome_unknown"))
+            "a batch the broker wrote (NOT_ENOUGH_REPLICAS_AFTER_APPEND) whose retry gets a non-retriable error is reported as outcome unknown, not as not delivered")
         func writtenThenRefused() async throws {
             let seed: UInt64 = 0x1D_2029
             let cluster = try FakeKafkaCluster(brokers: 1)
@@ -173,8 +167,7 @@ extension ProducerFaults {
         }
 
         @Test(
-            "InitProducerId lost twice (connection closed before and after it): the producer asks again",
-            .disabled("producer bug: crash (index out of range) in ProducerCore.requestMetadataIfNeeded, ProducerCore+Connections.swift:215, when the only connections (bootstrap ones adopted as nodes) are all backing off; re-enable once fixed"))
+            "InitProducerId lost twice (connection closed before and after it): the producer asks again")
         func initProducerIdLost() async throws {
             let seed: UInt64 = 0x1D_1417
             let cluster = try FakeKafkaCluster(brokers: 1)

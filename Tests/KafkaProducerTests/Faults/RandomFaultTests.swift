@@ -39,7 +39,6 @@ extension ProducerFaults {
 
         @Test(
             "the same with TOPIC_AUTHORIZATION_FAILED among the faults: only refused batches fail, the rest once, in order",
-            .disabled("producer bugs: duplicates after an epoch bump and past the 5-batch window, written batches reported broker_error; also the requestMetadataIfNeeded crash (see the Idempotence tests)"),
             arguments: Self.seedsWithNonRetriable)
         func randomFaultsWithNonRetriable(seed: UInt64) async throws {
             try await Self.run(seed: seed, nonRetriable: true)
