@@ -84,7 +84,7 @@ public final class Agent: Sendable {
         let tailer: Tailer
         do {
             tailer = try Tailer(
-                configuration: configuration.tailerConfiguration, logger: logger,
+                configuration: plan.tailerConfiguration, logger: logger,
                 startOffset: { file in Self.start(for: file, decisions: decisions, unknownStart: unknownStart) },
                 output: { pipeline.handle($0) })
         } catch {

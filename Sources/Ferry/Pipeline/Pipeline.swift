@@ -106,4 +106,8 @@ struct FileIdentityKey: Hashable {
         device = identity.device
         inode = identity.inode
     }
+    init(device: UInt64, inode: UInt64) {
+        self.device = device
+        self.inode = inode
+    }
 }
