@@ -116,3 +116,69 @@ final class NIOLockedBox<T>: @unchecked Sendable {
         set { lock.withLock { stored = newValue } }
     }
 }
+
+/// Kafka unreachable for a minute, behind a proxy that drops every byte.
+@Suite("Agent during a Kafka outage", .serialized)
+struct AgentOutageTests {
+    @Test("60 s without Kafka: reading pauses, memory stays bounded, delivery resumes within 5 s, nothing missing")
+    func outage() throws {
+        let broker = try ProxiedTansu()
+        defer { broker.stop() }
+        let harness = try AgentHarness(prefix: "outage", bootstrap: broker.bootstrap, maxBufferedBytes: 4 << 20)
+        defer { harness.remove() }
+        for topic in harness.topics { try broker.createTopic(topic, partitions: 4) }
+        let workload = harness.workload(linesPerFile: 5_000)
+        let agent = try AgentProcess(config: harness.configPath, logPath: harness.directory.file("agent.log"))
+        let writerDone = DispatchSemaphore(value: 0)
+        Thread.detachNewThread {
+            try? workload.write(block: 50, linesPerSecond: 1_500)
+            writerDone.signal()
+        }
+        sleep(5)
+        let committedBefore = committedTotal(harness)
+        broker.proxy.stall()
+        var rssSamples: [Int] = []
+        let outageEnd = Date().addingTimeInterval(60)
+        while Date() < outageEnd {
+            if let rss = agent.residentKiB { rssSamples.append(rss) }
+            usleep(500_000)
+        }
+        let committedAtResume = committedTotal(harness)
+        broker.proxy.resume()
+        let resumedAt = Date()
+        var resumeDelay: Double? = nil
+        while Date().timeIntervalSince(resumedAt) < 30 {
+            if committedTotal(harness) > committedAtResume {
+                resumeDelay = Date().timeIntervalSince(resumedAt)
+                break
+            }
+            usleep(100_000)
+        }
+        writerDone.wait()
+        let committed = AgentEndToEndTests.waitUntilCommitted(harness, total: AgentEndToEndTests.totalBytes(workload), timeout: 120)
+        let exit = agent.terminate()
+        let (records, errors) = try harness.consume(workload)
+        let verdict = workload.verify(records, orderedInputs: ["a", "c"], checkOrder: false)
+        let peakDuringOutage = (rssSamples.max() ?? 0) / 1024
+        print(
+            "60 s outage: committed before \(committedBefore) B, at resume \(committedAtResume) B; delivery resumed after "
+                + "\(resumeDelay.map { String(format: "%.2f", $0) } ?? "never") s; RSS during the outage max \(peakDuringOutage) MiB "
+                + "(samples \(rssSamples.count)), peak RSS of the run \(exit.maxResidentKiB / 1024) MiB; \(verdict)")
+        #expect(committed, "log: \(agent.log.suffix(3000))")
+        #expect(exit.status == 0)
+        #expect(errors.isEmpty, "\(errors)")
+        #expect(verdict.missing == 0 && verdict.corrupt == 0, "\(verdict)")
+        #expect((resumeDelay ?? 99) < 5, "delivery resumed after \(resumeDelay ?? -1) s")
+        // Bounded: the buffer is 4 MiB; the process (debug build) stays far below this whatever the outage length.
+        #expect(exit.maxResidentKiB < 160 * 1024, "peak RSS \(exit.maxResidentKiB / 1024) MiB")
+        // Flat: no growth over the outage beyond noise once the buffer is full.
+        if rssSamples.count > 20 {
+            let settled = rssSamples[10...]
+            #expect((settled.max() ?? 0) - (settled.min() ?? 0) < 16 * 1024, "RSS moved \(((settled.max() ?? 0) - (settled.min() ?? 0)) / 1024) MiB during the outage")
+        }
+    }
+
+    func committedTotal(_ harness: AgentHarness) -> Int64 {
+        StatusReport.make(stateDirectory: harness.stateDirectory).rows.reduce(Int64(0)) { $0 + $1.committed }
+    }
+}
