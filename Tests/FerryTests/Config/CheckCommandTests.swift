@@ -1,0 +1,64 @@
+import FerryTestSupport
+import Foundation
+import Testing
+
+/// `ferry check` on broken configurations: each must exit 1 with a message naming file, line, column and
+/// key. The fixtures' first line says what the message must contain.
+@Suite("ferry check on broken configurations")
+struct CheckCommandTests {
+    static let fixtures = PackageLocation.root + "/Tests/Fixtures/broken-configs"
+
+    static var files: [String] {
+        ((try? FileManager.default.contentsOfDirectory(atPath: fixtures)) ?? []).filter { $0.hasSuffix(".yaml") }.sorted()
+    }
+
+    @Test("at least 20 broken configurations, each refused with a precise message and exit status 1")
+    func brokenConfigurations() throws {
+        let files = Self.files
+        #expect(files.count >= 20)
+        for name in files {
+            let path = "\(Self.fixtures)/\(name)"
+            let text = try String(contentsOfFile: path, encoding: .utf8)
+            let expected = String(text.prefix { $0 != "\n" }.dropFirst("# expect: ".count))
+            let result = try Subprocess.run(PackageLocation.product("ferry"), ["check", "--config", path], timeout: 30)
+            #expect(result.status == 1, "\(name): exit \(result.status)")
+            #expect(result.stderr.contains(path), "\(name): the message names the file: \(result.stderr)")
+            #expect(result.stderr.contains(expected), "\(name): expected '\(expected)' in: \(result.stderr)")
+        }
+    }
+
+    @Test("the example configuration etc/ferry.yaml is valid, and check lists each input's files")
+    func exampleConfiguration() throws {
+        let result = try Subprocess.run(
+            PackageLocation.product("ferry"), ["check", "--config", PackageLocation.root + "/etc/ferry.yaml"], timeout: 30)
+        #expect(result.status == 0, "\(result.stderr)")
+        #expect(result.stdout.contains("configuration is valid"))
+        #expect(result.stdout.contains("input app -> topic app-logs"))
+        #expect(result.stdout.contains("input containers -> topic container-logs"))
+    }
+
+    @Test("check shows where each file would start: new files, and files with a checkpoint")
+    func startPositions() throws {
+        let directory = try TemporaryDirectory("check")
+        defer { directory.remove() }
+        try FileManager.default.createDirectory(atPath: directory.file("logs"), withIntermediateDirectories: true)
+        try "one\ntwo\n".write(toFile: directory.file("logs/a.log"), atomically: true, encoding: .utf8)
+        try "partial".write(toFile: directory.file("logs/b.log"), atomically: true, encoding: .utf8)
+        let config = """
+            state_dir: \(directory.file("state"))
+            inputs:
+              - name: app
+                paths: [\(directory.file("logs"))/*.log]
+                topic: logs
+                start_at: end
+            output:
+              kafka:
+                bootstrap.servers: 127.0.0.1:9
+            """
+        try config.write(toFile: directory.file("ferry.yaml"), atomically: true, encoding: .utf8)
+        let result = try Subprocess.run(PackageLocation.product("ferry"), ["check", "--config", directory.file("ferry.yaml")], timeout: 30)
+        #expect(result.status == 0, "\(result.stderr)")
+        #expect(result.stdout.contains("a.log  size 8  start 8  (new file, start_at end)"), "\(result.stdout)")
+        #expect(result.stdout.contains("b.log  size 7  start 0  (new file, start_at end)"), "\(result.stdout)")
+    }
+}
