@@ -3,7 +3,7 @@ import Foundation
 import Synchronization
 
 /// Records everything a tailer emits (for the final comparison with the model) and keeps live indexes the
-/// randomized test synchronises on: which file id opened which inode, and how far each file was delivered.
+/// randomized test synchronises on: which file delivered each line token, and which files were released.
 final class ModelObserver: Sendable {
     /// One delivered line, with the raw bytes it covers reconstructed (content + terminator).
     struct Line: Sendable {
@@ -23,11 +23,9 @@ final class ModelObserver: Sendable {
         var items: [Item] = []
         /// Opened events by inode: (index in `items`, file id).
         var openedByInode: [UInt64: [(index: Int, file: TailedFileID)]] = [:]
-        /// Where each inode's content starts a segment of a file: opened (segment 0) and truncated events.
-        var appearances: [UInt64: [(index: Int, file: TailedFileID, segment: Int)]] = [:]
-        /// Per file: truncations seen and end offset of the last line since the last truncation.
-        var progress: [TailedFileID: (truncations: Int, end: Int64)] = [:]
         var released: [TailedFileID: TailEvent.Kind] = [:]
+        /// The file each line token (`i3.s0.n7:`) was delivered by.
+        var tokens: [String: TailedFileID] = [:]
     }
 
     let state = Mutex(State())
@@ -51,10 +49,11 @@ final class ModelObserver: Sendable {
                         flags: line.flags))
                 }
                 state.withLock { state in
-                    for line in lines { state.items.append(.line(line)) }
-                    if let last = lines.last {
-                        let current = state.progress[last.file] ?? (0, 0)
-                        state.progress[last.file] = (current.truncations, last.endOffset)
+                    for line in lines {
+                        state.items.append(.line(line))
+                        if let colon = line.bytes.firstIndex(of: 0x3A) {
+                            state.tokens[String(decoding: line.bytes[...colon], as: UTF8.self)] = line.file
+                        }
                     }
                 }
             case .event(let event):
@@ -65,13 +64,6 @@ final class ModelObserver: Sendable {
                     case .opened:
                         let index = state.items.count - 1
                         state.openedByInode[file.identity.inode, default: []].append((index, file.id))
-                        state.appearances[file.identity.inode, default: []].append((index, file.id, 0))
-                        if state.progress[file.id] == nil { state.progress[file.id] = (0, 0) }
-                    case .truncated:
-                        let current = state.progress[file.id] ?? (0, 0)
-                        state.progress[file.id] = (current.truncations + 1, 0)
-                        state.appearances[file.identity.inode, default: []].append(
-                            (state.items.count - 1, file.id, current.truncations + 1))
                     case .released:
                         state.released[file.id] = event.kind
                     default:
@@ -85,25 +77,24 @@ final class ModelObserver: Sendable {
     /// How many items were recorded (an incarnation created now is opened at a later index).
     var count: Int { state.withLock { $0.items.count } }
 
-    /// The file id that opened `inode` at or after item `index`.
-    func file(openedInode inode: UInt64, after index: Int) -> TailedFileID? {
-        state.withLock { state in
-            state.openedByInode[inode]?.last { $0.index >= index }?.file
-        }
+    /// The file that delivered the line with `token`, if delivered.
+    func file(deliveringToken token: String) -> TailedFileID? {
+        state.withLock { $0.tokens[token] }
     }
 
-    /// The latest file segment holding content of `inode` written after item `index` (and before `end`): an `opened` event, or a
-    /// truncation (a file deleted while closed whose inode was reused before the deletion was processed is
-    /// reported as a truncation of the old file).
-    func appearance(inode: UInt64, after index: Int, before end: Int = .max) -> (file: TailedFileID, segment: Int)? {
+    /// Whether, after item `index`, the tailer said something showing it noticed a change of `file` (or of
+    /// `inode`): a truncation or release of the file, or an `opened` of the inode.
+    func noticed(file: TailedFileID, inode: UInt64, after index: Int) -> Bool {
         state.withLock { state in
-            state.appearances[inode]?.last { $0.index >= index && $0.index < end }.map { ($0.file, $0.segment) }
+            state.items[min(index, state.items.count)...].contains { item in
+                guard case .event(let event) = item, let subject = event.file else { return false }
+                switch event.kind {
+                case .truncated, .released: return subject.id == file
+                case .opened: return subject.identity.inode == inode
+                default: return false
+                }
+            }
         }
-    }
-
-    /// Truncations seen for `file` and the end offset of its last line since then.
-    func progress(_ file: TailedFileID) -> (truncations: Int, end: Int64)? {
-        state.withLock { $0.progress[file] }
     }
 
     func released(_ file: TailedFileID) -> TailEvent.Kind? {

@@ -11,24 +11,18 @@ final class TailModel {
         let id: Int
         var path: String
         var inode: UInt64 = 0
-        /// Observer item count before the file was created: its `opened` event comes after.
+        /// Observer item count before the file was created (for traces).
         let createdAt: Int
         var segments: [[UInt8]] = [[]]
         var pending: (line: [UInt8], written: Int)?
         var fate = Fate.live
         var wasOutOfPatterns = false
         var sequence = 0
-        /// Observer item count when each segment began: its content is delivered in the latest file segment
-        /// (an `opened` or `truncated` event of its inode) that appeared since.
-        var segmentStartedAt: [Int] = []
-        /// Observer item count when it was deleted (its inode may serve another file afterwards).
-        var endedAt = Int.max
 
         init(id: Int, path: String, createdAt: Int) {
             self.id = id
             self.path = path
             self.createdAt = createdAt
-            self.segmentStartedAt = [createdAt]
         }
 
         /// Bytes of the segment up to its last newline.
@@ -150,9 +144,10 @@ final class TailModel {
         let inPatterns = Bool.random(using: &random)
         let destination = directory.file(inPatterns ? "s\(stream).r\(counter).log" : "s\(stream).log.\(counter)")
         if !inPatterns {
-            // A file never seen before it leaves the patterns cannot be read by anyone: wait until it is.
+            // A file never seen before it leaves the patterns cannot be read by anyone: wait until its
+            // complete lines are delivered (a partial line alone may be lost, and the model allows it).
             resume()
-            guard fileID(of: target) != nil else { return }
+            guard waitCaughtUp(target) else { return }
             statistics.rotationsOut += 1
             target.fate = .rotatedOut
             target.wasOutOfPatterns = true
@@ -177,14 +172,16 @@ final class TailModel {
         guard waitCaughtUp(target) else { return }
         statistics.copytruncates += 1
         counter += 1
-        Files.append(directory.file("s\(stream).log.copy\(counter)"), target.segments[target.segments.count - 1])
-        target.segmentStartedAt.append(observer.count)
+        let segment = target.segments[target.segments.count - 1]
+        guard let token = Self.lastToken(Incarnation.complete(segment)), let file = observer.file(deliveringToken: token)
+        else { return }
+        Files.append(directory.file("s\(stream).log.copy\(counter)"), segment)
+        let before = observer.count
         Files.truncate(target.path)
         target.pending = nil
         target.segments.append([])
-        guard appearance(of: target) != nil else {
+        if !observer.wait({ observer.noticed(file: file, inode: target.inode, after: before) }) {
             problems.append("truncation of incarnation \(target.id) not reported")
-            return
         }
     }
 
@@ -203,7 +200,6 @@ final class TailModel {
         resume()
         guard waitCaughtUp(target) else { return false }
         statistics.deletions += 1
-        target.endedAt = observer.count
         Files.remove(target.path)
         target.fate = .deleted
         return true
@@ -224,50 +220,39 @@ final class TailModel {
 
     // MARK: Synchronisation
 
-    /// The tailer's file and segment delivering the current segment of `incarnation`, waiting for it.
-    func appearance(of incarnation: Incarnation, seconds: Double = 10) -> (file: TailedFileID, segment: Int)? {
-        var found: (file: TailedFileID, segment: Int)?
-        let since = incarnation.segmentStartedAt[incarnation.segments.count - 1]
-        let ok = observer.wait(seconds: seconds) {
-            found = observer.appearance(inode: incarnation.inode, after: since)
-            return found != nil
-        }
-        if !ok { problems.append("incarnation \(incarnation.id) (\(incarnation.path)) never opened") }
-        return found
+    /// The token (`i3.s0.n7:`) of the last line in `bytes` (which end with a newline), if any.
+    static func lastToken(_ bytes: [UInt8]) -> String? {
+        guard !bytes.isEmpty else { return nil }
+        let body = bytes.dropLast()
+        let start = body.lastIndex(of: 0x0A).map { $0 + 1 } ?? 0
+        guard let colon = bytes[start...].firstIndex(of: 0x3A) else { return nil }
+        return String(decoding: bytes[start...colon], as: UTF8.self)
     }
 
-    /// The tailer's id for `incarnation`, waiting for it to appear.
-    func fileID(of incarnation: Incarnation, seconds: Double = 10) -> TailedFileID? {
-        appearance(of: incarnation, seconds: seconds)?.file
-    }
-
-    /// Waits until every complete line of the current segment of `incarnation` was delivered.
+    /// Waits until every complete line of the current segment of `incarnation` was delivered (its last
+    /// line's token was seen).
     func waitCaughtUp(_ incarnation: Incarnation, seconds: Double = 10) -> Bool {
-        guard let (file, segment) = appearance(of: incarnation, seconds: seconds) else { return false }
-        let complete = Int64(Incarnation.complete(incarnation.segments[incarnation.segments.count - 1]).count)
-        let ok = observer.wait(seconds: seconds) {
-            guard let progress = observer.progress(file) else { return false }
-            return progress.truncations > segment || progress.truncations == segment && progress.end >= complete
-        }
-        if !ok { problems.append("incarnation \(incarnation.id) not caught up (want \(complete))") }
+        let complete = Incarnation.complete(incarnation.segments[incarnation.segments.count - 1])
+        guard let token = Self.lastToken(complete) else { return true }
+        let ok = observer.wait(seconds: seconds) { observer.file(deliveringToken: token) != nil }
+        if !ok { problems.append("incarnation \(incarnation.id) not caught up (want \(complete.count))") }
         return ok
     }
 
-    /// Waits until everything that must be delivered was: complete lines everywhere, and the release of
-    /// every file that left the patterns or was deleted.
+    /// Waits until everything that must be delivered was: the complete lines of every segment, and the
+    /// release of every file that left the patterns or was deleted once some of it was delivered.
     func waitQuiescent(seconds: Double = 30) -> Bool {
         resume()
         return observer.wait(seconds: seconds) {
             incarnations.allSatisfy { incarnation in
-                let complete = Int64(Incarnation.complete(incarnation.segments[incarnation.segments.count - 1]).count)
-                let since = incarnation.segmentStartedAt[incarnation.segments.count - 1]
-                guard let (file, segment) = observer.appearance(
-                    inode: incarnation.inode, after: since, before: incarnation.endedAt),
-                    let progress = observer.progress(file)
-                else { return incarnation.segments.allSatisfy(\.isEmpty) }
-                let delivered = progress.truncations > segment || progress.truncations == segment && progress.end >= complete
-                let needsRelease = incarnation.fate == .deleted || incarnation.fate == .rotatedOut
-                return delivered && (!needsRelease || observer.released(file) != nil)
+                let tokens = incarnation.segments.map { Self.lastToken(Incarnation.complete($0)) }
+                guard tokens.allSatisfy({ $0.map { observer.file(deliveringToken: $0) != nil } ?? true }) else {
+                    return false
+                }
+                guard incarnation.fate == .deleted || incarnation.fate == .rotatedOut,
+                    let last = tokens.last ?? nil, let file = observer.file(deliveringToken: last)
+                else { return true }
+                return observer.released(file) != nil
             }
         }
     }
