@@ -59,25 +59,61 @@ extension FileTable {
     }
 
     /// A closed file was reopened: `sameContent` says whether its fingerprint and offset marker still match.
+    /// Other bytes on the same inode are a truncation (copytruncate while closed), unless the path was
+    /// unlinked meanwhile: then the inode was reused by another file, and the old one is let go.
     mutating func reopened(_ id: TailedFileID, status: FileStatus, sameContent: Bool, now: Int64) -> [TableAction] {
         guard var file = file(id) else { return [] }
         let key = InodeKey(device: file.identity.device, inode: file.identity.inode)
-        guard sameContent, status.key == key else {
-            // Inode reused by another file, or the file was rewritten while closed: let the old one go and
-            // look at the path afresh.
-            counters.rotations += 1
-            file.phase = .open
+        if status.key != key {
+            // The path changed hands before the reopen: the file may have been renamed (its event still
+            // queued). Give the descriptor back, wait for the rename, and look at the path as a new file.
+            let path = file.path
+            return [.discard(id)] + giveBackDescriptor(id) + detach(id, now: now) + [.probe(path)]
+        }
+        let rename = file.unverifiedRename
+        // With nothing read, an empty fingerprint and marker prove nothing; "same file" and "new file" then
+        // deliver the same bytes from offset 0. After an unlink of its path, under a matching name it is taken
+        // as a new file; under a name that does not match, as the same file moved out (so it is still drained).
+        let unverifiable = file.identity.fingerprint.length == 0 && file.inPatterns
+        let replaced = (!sameContent || unverifiable) && file.pathWasUnlinked
+        file.phase = .open
+        file.knownSize = max(file.knownSize, file.framer.scannedTo)
+        file.atEndOfFile = false
+        file.pathWasUnlinked = false
+        file.unverifiedRename = nil
+        if replaced {
+            // Another file holds the inode now: the old one is let go under its old name, the path read afresh.
+            let path = file.path
+            if let rename {
+                unmapPath(path, id)
+                file.path = rename.from
+                file.inPatterns = rename.wasInPatterns
+            }
             store(file)
             markOpen(id)
-            return [.release(id, .replaced, flushPartial: false), .probe(file.path)]
+            counters.rotations += 1
+            return [.release(id, .replaced, flushPartial: false), .probe(path)]
         }
-        file.phase = .open
-        file.knownSize = status.size
-        file.atEndOfFile = false
+        var actions: [TableAction] = []
+        if let rename {
+            var before = file
+            before.path = rename.from
+            before.inPatterns = rename.wasInPatterns
+            if let event = renameEvent(before, from: rename.from, to: file.path, matches: file.inPatterns) {
+                actions.append(event)
+            }
+        }
         store(file)
         markOpen(id)
-        if status.size < file.framer.scannedTo { return truncated(id, newSize: status.size, now: now) }
-        return enqueue(id)
+        if !sameContent || status.size < file.framer.scannedTo {
+            // Sizes seen while it was closed may be the new content's: only what was scanned counts as seen.
+            file.knownSize = file.framer.scannedTo
+            store(file)
+            return actions + truncated(id, newSize: status.size, now: now)
+        }
+        file.knownSize = status.size
+        store(file)
+        return actions + enqueue(id)
     }
 
     /// Opening file `id` failed with `errno`.
@@ -87,6 +123,13 @@ extension FileTable {
         file = self.file(id) ?? file
         switch code {
         case ENOENT:
+            // Gone from its path: a known file may have been renamed (the event naming its new path may be
+            // in the same batch), so it waits; a file never opened is simply dropped.
+            if file.announced {
+                file.phase = .closed
+                store(file)
+                return actions + detach(id, now: now)
+            }
             actions.append(.release(id, .vanished, flushPartial: false))
             return actions
         case ELOOP:
@@ -242,6 +285,10 @@ extension FileTable {
     /// read attempts on open files no watch may cover (moved away, deleted) or on all files when polling.
     mutating func tick(now: Int64, pollAll: Bool) -> [TableAction] {
         var actions: [TableAction] = []
+        for id in detached.sorted() {
+            guard let file = file(id), let since = file.detachedAt, now - since >= Self.detachGraceMs else { continue }
+            actions.append(.release(id, .vanished, flushPartial: false))
+        }
         for id in openFiles.sorted() {
             guard let file = file(id), file.phase == .open else { continue }
             let idleFor = now - file.lastActivity

@@ -41,10 +41,14 @@ struct FileTable {
     /// Open files.
     private(set) var openFiles: Set<TailedFileID> = []
     /// Paths that vanished in the current batch, resolved by ``endOfBatch(now:)``.
-    private var suspects: [(id: TailedFileID, path: String)] = []
+    private var suspects: [(id: TailedFileID, path: String, deleted: Bool)] = []
     /// Open files whose path vanished and whose descriptor is being checked.
     private var awaitingPathCheck: Set<TailedFileID> = []
     private var reportedLoops: Set<String> = []
+    /// Files without a descriptor whose path vanished, waiting to be found under another name.
+    private(set) var detached: Set<TailedFileID> = []
+    /// How long a detached file waits before it is released as vanished.
+    static let detachGraceMs: Int64 = 1000
     /// Counters the table maintains (the loop adds bytes and lines).
     var counters = TailerCounters()
 
@@ -81,45 +85,54 @@ struct FileTable {
 
     // MARK: Paths
 
-    /// A path exists with `status` and belongs to input `input` (nil: it matches no input).
+    /// A path exists with `status` and belongs to input `input` (nil: it matches no input). `unlinked`
+    /// says the path was deleted or renamed over since it was last seen (an inotify hint).
     mutating func observe(
-        path: String, input: Int?, status: FileStatus, origin: ObservationOrigin, now: Int64
+        path: String, input: Int?, status: FileStatus, origin: ObservationOrigin, now: Int64,
+        unlinked: Bool = false
     ) -> [TableAction] {
         var actions: [TableAction] = []
         reportedLoops.remove(path)
+        if unlinked, let id = byInode[status.key], var file = files[id], file.phase == .closed {
+            file.pathWasUnlinked = true
+            files[id] = file
+        }
         if let previous = byPath[path], let owner = files[previous], owner.identity.device != status.device
             || owner.identity.inode != status.inode
         {
             // Another file took this path: the previous owner was renamed away, deleted or replaced.
             byPath[path] = nil
-            suspects.append((previous, path))
+            suspects.append((previous, path, false))
         }
         if let id = byInode[status.key], var file = files[id] {
+            if file.detachedAt != nil {
+                file.detachedAt = nil
+                detached.remove(id)
+            }
             if file.path != path {
-                if input != nil {
-                    if byPath[file.path] == id { byPath[file.path] = nil }
-                    if file.inPatterns {
-                        counters.rotations += 1
-                        actions.append(emit(file, .renamed(from: file.path, to: path)))
-                    }
-                    file.path = path
-                    file.inPatterns = true
-                    byPath[path] = id
-                } else if file.inPatterns {
-                    if byPath[file.path] == id { byPath[file.path] = nil }
-                    counters.rotations += 1
-                    actions.append(emit(file, .movedOut(from: file.path, to: path)))
-                    file.path = path
-                    file.inPatterns = false
-                    byPath[path] = id
-                } else {
-                    file.path = path
-                    byPath[path] = id
-                }
+                if byPath[file.path] == id { byPath[file.path] = nil }
+                byPath[path] = id
                 awaitingPathCheck.remove(id)
+                if file.phase != .open, file.announced {
+                    // No descriptor: the inode may belong to another file by now. Reopen and verify first.
+                    if file.unverifiedRename == nil {
+                        file.unverifiedRename = PendingRename(from: file.path, wasInPatterns: file.inPatterns)
+                    }
+                    file.pathWasUnlinked = true
+                    file.path = path
+                    file.inPatterns = input != nil
+                    files[id] = file
+                    return actions + acquireDescriptor(for: id)
+                }
+                if file.announced, let event = renameEvent(file, from: file.path, to: path, matches: input != nil) {
+                    actions.append(event)
+                }
+                file.path = path
+                file.inPatterns = input != nil
             } else if byPath[path] == nil {
                 byPath[path] = id
             }
+            if file.phase != .open { file.knownSize = status.size }
             files[id] = file
             actions += wake(id, size: status.size, now: now)
             return actions
@@ -138,12 +151,40 @@ struct FileTable {
         return actions
     }
 
-    /// A path no longer exists (inotify delete or move, or absent from a full scan).
-    mutating func pathMissing(_ path: String) {
+    /// The event for `file` found at `path` instead of `from`: renamed (still or again matching), moved out
+    /// (no longer matching), or nothing (moved between two names that do not match).
+    mutating func renameEvent(_ file: TrackedFile, from: String, to path: String, matches: Bool) -> TableAction? {
+        switch (file.inPatterns, matches) {
+        case (true, true):
+            counters.rotations += 1
+            return emit(file, .renamed(from: from, to: path))
+        case (true, false):
+            counters.rotations += 1
+            return emit(file, .movedOut(from: from, to: path))
+        case (false, true):
+            return emit(file, .renamed(from: from, to: path))
+        case (false, false):
+            return nil
+        }
+    }
+
+    /// A path no longer exists (inotify delete or move, or absent from a full scan). `deleted` says an
+    /// inotify delete event named it (then a file without descriptor is let go at once; otherwise it waits a
+    /// little for a rename event naming its inode elsewhere).
+    mutating func pathMissing(_ path: String, deleted: Bool = false) {
         reportedLoops.remove(path)
         guard let id = byPath[path] else { return }
         byPath[path] = nil
-        suspects.append((id, path))
+        suspects.append((id, path, deleted))
+    }
+
+    /// An inotify delete event named `path`: a file tracked there without a descriptor is gone for sure and
+    /// is let go before anything else in the batch is looked at, since its inode may already belong to a new
+    /// file. (An open file keeps its inode; it is checked through its descriptor as usual.)
+    mutating func pathDeleted(_ path: String) -> [TableAction] {
+        guard let id = byPath[path], let file = files[id], file.phase != .open else { return [] }
+        byPath[path] = nil
+        return [.release(id, .vanished, flushPartial: false)]
     }
 
     /// Resolves the paths that vanished in this batch: a file found again under another name was renamed
@@ -153,18 +194,32 @@ struct FileTable {
         var actions: [TableAction] = []
         let resolving = suspects
         suspects.removeAll()
-        for (id, path) in resolving {
+        for (id, path, deleted) in resolving {
             guard let file = files[id], file.path == path, byPath[path] != id else { continue }
             switch file.phase {
             case .open:
                 if !file.deleted, awaitingPathCheck.insert(id).inserted { actions.append(.check(id)) }
-            case .closed:
-                actions.append(.release(id, .vanished, flushPartial: false))
-            case .pending, .blocked:
-                actions.append(.release(id, .vanished, flushPartial: false))
+            case .closed, .pending, .blocked:
+                if deleted || !file.announced {
+                    actions.append(.release(id, .vanished, flushPartial: false))
+                } else {
+                    actions += detach(id, now: now)
+                }
             }
         }
         return actions
+    }
+
+    /// File `id` (without descriptor) is no longer at its path: it waits ``detachGraceMs`` for a rename event
+    /// naming its inode elsewhere (the periodic sweep cannot see renames out of the patterns), then is let go.
+    mutating func detach(_ id: TailedFileID, now: Int64) -> [TableAction] {
+        guard var file = files[id] else { return [] }
+        unmapPath(file.path, id)
+        file.detachedAt = now
+        file.pathWasUnlinked = true
+        files[id] = file
+        detached.insert(id)
+        return []
     }
 
     /// A path could not be resolved because of a symbolic link loop: reported once until it changes.
@@ -257,7 +312,9 @@ struct FileTable {
         while inspected < limit, let id = openOrder.popFirst() {
             inspected += 1
             guard let file = files[id], file.phase == .open else { continue }
-            if file.isIdleAtEnd, file.inPatterns, !file.deleted { return id }
+            // A file whose path just vanished keeps its descriptor: it may be deleted and must be drained.
+            let inDoubt = awaitingPathCheck.contains(id) || suspects.contains { $0.id == id }
+            if file.isIdleAtEnd, file.inPatterns, !file.deleted, !inDoubt { return id }
             openOrder.append(id)
         }
         return nil
@@ -342,6 +399,7 @@ struct FileTable {
         }
         if byPath[file.path] == id { byPath[file.path] = nil }
         awaitingPathCheck.remove(id)
+        detached.remove(id)
         var actions: [TableAction] = []
         openFiles.remove(id)
         if file.holdsDescriptor { actions += descriptorFreed() }

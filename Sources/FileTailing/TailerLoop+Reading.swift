@@ -9,11 +9,13 @@ extension TailerLoop {
     /// Performs the table's actions in order (each may produce more, performed in place).
     func perform(_ actions: [TableAction]) {
         for action in actions {
+            logger.trace("action", metadata: ["action": "\(action)"])
             switch action {
             case .open(let id): open(id)
             case .reopen(let id): reopen(id)
             case .check(let id): check(id)
             case .close(let id): closeIdle(id)
+            case .discard(let id): if let descriptor = descriptors.removeValue(forKey: id) { close(descriptor) }
             case .flushPartial(let id): flushPartial(id)
             case .release(let id, let reason, let flush): release(id, reason: reason, flush: flush)
             case .probe(let path): probe([path], now: MonotonicClock.milliseconds())

@@ -95,7 +95,7 @@ final class TailerLoop {
             }
             now = MonotonicClock.milliseconds()
             var deadline = nextSweep
-            if !table.openFiles.isEmpty { deadline = min(deadline, nextTick) }
+            if !table.openFiles.isEmpty || !table.detached.isEmpty { deadline = min(deadline, nextTick) }
             if polling { deadline = min(deadline, nextPoll) }
             let timeout = table.hasReadyFiles || rescanRequested ? 0 : Int32(clamping: max(0, deadline - now))
             if waitForEvents(timeoutMs: timeout, includeInotify: true) { processInotify() }
@@ -160,8 +160,12 @@ final class TailerLoop {
     /// Walks every input and reconciles: new files, renamed files, files gone; at sweeps also checks every
     /// open descriptor (missed growth, truncation, deletion) and retries files that could not be opened.
     func rescan(origin: ObservationOrigin) {
+        // Apply what inotify already queued first: a deletion still in the queue could otherwise be missed
+        // by the scan, and its inode seen again under a new file.
+        if origin != .initialScan { processInotify() }
         let now = MonotonicClock.milliseconds()
         let result = scanner.scanAll()
+        logger.trace("rescan", metadata: ["origin": "\(origin)", "files": "\(result.files.count)"])
         watch(result.directories, removeOthers: true)
         report(result, now: now)
         var seen = Set<String>()
@@ -252,7 +256,16 @@ final class TailerLoop {
         var overflow = false
         var changedFiles: [TailedFileID] = []
         var changedPaths: [String] = []
+        var unlinked = Set<String>()
+        var deleted = Set<String>()
+        var createdInBatch = Set<String>()
+        var deletedFirst: [String] = []
         inotify.drain { event in
+            logger.trace(
+                "inotify",
+                metadata: [
+                    "watch": "\(event.watch)", "mask": "\(String(event.mask, radix: 16))", "name": "\(event.name ?? "")",
+                ])
             if event.has(UInt32(IN_Q_OVERFLOW)) {
                 overflow = true
                 return
@@ -294,6 +307,12 @@ final class TailerLoop {
                 changedPaths.append(path)
                 return
             }
+            if event.has(UInt32(IN_CREATE) | UInt32(IN_MOVED_TO)) { createdInBatch.insert(path) }
+            if event.has(UInt32(IN_DELETE)) {
+                deleted.insert(path)
+                if !createdInBatch.contains(path) { deletedFirst.append(path) }
+            }
+            if event.has(UInt32(IN_DELETE) | UInt32(IN_MOVED_FROM)) { unlinked.insert(path) }
             let tracked = table.byPath[path] != nil
             if event.has(UInt32(IN_ATTRIB)), tracked {
                 perform(table.attributesChanged(path))
@@ -308,27 +327,36 @@ final class TailerLoop {
             emit(TailEvent(file: nil, kind: .inotifyOverflow))
             rescanRequested = true
         }
+        // Deleted files without descriptor first (their inodes may be reused in this very batch), then names
+        // (renames, creations), so that a change is applied to the file now at a path.
+        for path in deletedFirst { perform(table.pathDeleted(path)) }
+        for directory in newDirectories { scanNewDirectory(directory, now: now) }
+        probe(probes, now: now, unlinked: unlinked, deleted: deleted)
         for id in changedFiles { perform(table.modified(id, now: now)) }
+        var untracked: [String] = []
         for path in changedPaths {
             if let actions = table.pathModified(path, now: now) {
                 perform(actions)
             } else if matcher.input(for: path) != nil, probed.insert(path).inserted {
-                probes.append(path)
+                untracked.append(path)
             }
         }
-        for directory in newDirectories { scanNewDirectory(directory, now: now) }
-        probe(probes, now: now)
+        if !untracked.isEmpty { probe(untracked, now: now) }
     }
 
     /// `stat`s each path and reports it to the table: files first, then the paths that vanished (so that a
     /// rename is seen as the new name of a known inode), then resolves what vanished.
-    func probe(_ paths: [String], now: Int64) {
+    func probe(_ paths: [String], now: Int64, unlinked: Set<String> = [], deleted: Set<String> = []) {
         var missing: [String] = []
         for path in paths {
-            switch PathProbe.of(path) {
+            let probed = PathProbe.of(path)
+            logger.trace("probe", metadata: ["file.path": "\(path)", "result": "\(probed)"])
+            switch probed {
             case .file(let status, let isLink):
                 let input = matcher.input(for: path)
-                perform(table.observe(path: path, input: input, status: status, origin: .event, now: now))
+                perform(table.observe(
+                    path: path, input: input, status: status, origin: .event, now: now,
+                    unlinked: unlinked.contains(path)))
                 if isLink, let id = table.byPath[path] { watchLinkTarget(path, id) }
             case .missing:
                 missing.append(path)
@@ -339,7 +367,7 @@ final class TailerLoop {
                 missing.append(path)
             }
         }
-        for path in missing { table.pathMissing(path) }
+        for path in missing { table.pathMissing(path, deleted: deleted.contains(path)) }
         perform(table.endOfBatch(now: now))
     }
 

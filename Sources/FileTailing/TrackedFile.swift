@@ -47,6 +47,14 @@ struct CloseMarker: Hashable, Sendable {
     }
 }
 
+/// A rename of a file without descriptor, waiting for the content check.
+struct PendingRename: Hashable, Sendable {
+    /// The path before.
+    var from: String
+    /// Whether that path matched the file's input.
+    var wasInPatterns: Bool
+}
+
 /// Where a tracked file is in its life.
 enum FilePhase: Hashable, Sendable {
     /// Discovered, waiting for a descriptor (or for the loop to open it).
@@ -92,6 +100,15 @@ struct TrackedFile: Hashable, Sendable {
     var atEndOfFile: Bool = false
     /// Marker taken when the descriptor was closed.
     var marker: CloseMarker?
+    /// Whether its path was unlinked (deleted or renamed over) while it was closed: if its inode then holds
+    /// other bytes, it is another file on a reused inode, not the same file truncated.
+    var pathWasUnlinked: Bool = false
+    /// When its path was found missing while it had no descriptor (nil: attached). It is released after a
+    /// grace period unless its inode shows up under another name (a rename not processed yet).
+    var detachedAt: Int64?
+    /// A rename seen while it had no descriptor: announced once a reopen verified the content (its inode may
+    /// have been reused by another file).
+    var unverifiedRename: PendingRename?
 
     /// The consumer's view of it.
     func view(inputName: String) -> TailedFile {
@@ -131,6 +148,8 @@ enum TableAction: Hashable, Sendable {
     /// Release the file: deliver its partial line when `flushPartial` (through `partialFlushed`), close the
     /// descriptor if open, then call ``FileTable/released(_:reason:now:)``, which emits the event and forgets it.
     case release(TailedFileID, ReleaseReason, flushPartial: Bool)
+    /// Close the descriptor just opened for the file without taking a marker (it is another file's).
+    case discard(TailedFileID)
     /// `stat` the path and report it with `observe` or `pathMissing` (a file there may be new).
     case probe(String)
     /// Deliver an event.

@@ -186,8 +186,9 @@ struct FileTableTests {
         _ = Self.readAll(&table, id, size: 5)
         #expect(table.tick(now: 100, pollAll: false) == [.close(id)])
         table.closed(id, marker: CloseMarker(offset: 5, length: 5, hash: 1))
-        // Same inode and path, different size: reopen and verify.
-        let wake = table.observe(path: "/d/a.log", input: 0, status: Self.status(10, size: 9), origin: .event, now: 200)
+        // Same inode at the same path after an unlink of that path, different size: reopen and verify.
+        let wake = table.observe(
+            path: "/d/a.log", input: 0, status: Self.status(10, size: 9), origin: .event, now: 200, unlinked: true)
         #expect(wake == [.reopen(id)])
         let reopened = table.reopened(id, status: Self.status(10, size: 9), sameContent: false, now: 200)
         #expect(reopened == [.release(id, .replaced, flushPartial: false), .probe("/d/a.log")])
@@ -269,18 +270,103 @@ struct FileTableTests {
         #expect(table.tick(now: 150, pollAll: false) == [.flushPartial(id)])
     }
 
-    @Test("a file that vanished while closed is released with what was and was not read")
-    func vanishedWhileClosed() {
+    @Test("other bytes on the same inode of a closed file, with no unlink seen: a truncation (copytruncate)")
+    func truncatedWhileClosed() {
+        var table = Self.table(closeInactiveMs: 10)
+        let id = Self.discover(&table, "/d/a.log", inode: 10, size: 50)
+        _ = Self.readAll(&table, id, size: 50)
+        #expect(table.tick(now: 100, pollAll: false) == [.close(id)])
+        #expect(table.observe(path: "/d/a.log", input: 0, status: Self.status(10, size: 20), origin: .event, now: 200)
+            == [.reopen(id)])
+        let reopened = table.reopened(id, status: Self.status(10, size: 20), sameContent: false, now: 200)
+        #expect(Self.events(reopened) == [.truncated(readOffset: 50, unreadBytes: 0, newSize: 20)])
+        #expect(table.file(id)?.framer == FramerState(offset: 0))
+    }
+
+    @Test("a closed file deleted (inotify said so) is released at once, with what was and was not read")
+    func deletedWhileClosed() {
         var table = Self.table(closeInactiveMs: 10)
         let id = Self.discover(&table, "/d/a.log", inode: 10, size: 5)
         _ = Self.readAll(&table, id, size: 5)
         _ = table.tick(now: 100, pollAll: false)
-        _ = table.observe(path: "/d/a.log", input: 0, status: Self.status(10, size: 5), origin: .sweep, now: 150)
-        table.pathMissing("/d/a.log")
+        table.pathMissing("/d/a.log", deleted: true)
         #expect(table.endOfBatch(now: 200) == [.release(id, .vanished, flushPartial: false)])
         #expect(Self.events(table.released(id, reason: .vanished, now: 200)) == [
             .released(reason: .vanished, finalOffset: 5, lastKnownSize: 5),
         ])
+    }
+
+    @Test("a closed file missing from a sweep waits for a rename; found under a new name it is reopened")
+    func detachedThenFound() {
+        var table = Self.table(closeInactiveMs: 10)
+        let id = Self.discover(&table, "/d/a.log", inode: 10, size: 5)
+        _ = Self.readAll(&table, id, size: 5)
+        _ = table.tick(now: 100, pollAll: false)
+        table.pathMissing("/d/a.log")
+        #expect(table.endOfBatch(now: 200).isEmpty)
+        #expect(table.tick(now: 300, pollAll: false).isEmpty)
+        // The rename out of the patterns is processed after the sweep: reopen and verify (the inode could
+        // be another file's by now), then announce the move, drain, release.
+        let found = table.observe(path: "/d/a.log.1", input: nil, status: Self.status(10, size: 9), origin: .event, now: 400)
+        #expect(found == [.reopen(id)])
+        #expect(table.detached.isEmpty)
+        let reopened = table.reopened(id, status: Self.status(10, size: 9), sameContent: true, now: 400)
+        #expect(Self.events(reopened) == [.movedOut(from: "/d/a.log", to: "/d/a.log.1")])
+        #expect(table.nextReady() == id)
+    }
+
+    @Test("a closed file seen under a new name whose content does not verify is another file (inode reuse)")
+    func renamedButReplaced() {
+        var table = Self.table(closeInactiveMs: 10)
+        let id = Self.discover(&table, "/d/a.log", inode: 10, size: 5)
+        _ = Self.readAll(&table, id, size: 5)
+        _ = table.tick(now: 100, pollAll: false)
+        #expect(table.observe(path: "/d/b.log", input: 0, status: Self.status(10, size: 3), origin: .sweep, now: 200)
+            == [.reopen(id)])
+        let reopened = table.reopened(id, status: Self.status(10, size: 3), sameContent: false, now: 200)
+        #expect(reopened == [.release(id, .replaced, flushPartial: false), .probe("/d/b.log")])
+        #expect(table.file(id)?.path == "/d/a.log")
+        #expect(table.byPath["/d/b.log"] == nil)
+    }
+
+    @Test("a reopen landing on another inode (path changed hands) keeps the old file waiting for its rename")
+    func reopenLandsElsewhere() {
+        var table = Self.table(closeInactiveMs: 10)
+        let id = Self.discover(&table, "/d/a.log", inode: 10, size: 5)
+        _ = Self.readAll(&table, id, size: 5)
+        _ = table.tick(now: 100, pollAll: false)
+        #expect(table.pathModified("/d/a.log", now: 150) == [.reopen(id)])
+        let reopened = table.reopened(id, status: Self.status(11, size: 3), sameContent: false, now: 150)
+        #expect(reopened == [.discard(id), .probe("/d/a.log")])
+        #expect(table.detached == [id])
+        #expect(table.descriptorsInUse == 0)
+        // The queued rename arrives: the old file is found, verified, drained.
+        #expect(table.observe(path: "/d/a.log.1", input: nil, status: Self.status(10, size: 9), origin: .event, now: 160)
+            == [.reopen(id)])
+    }
+
+    @Test("a closed file missing and never found again is released after the grace period")
+    func detachedThenReleased() {
+        var table = Self.table(closeInactiveMs: 10)
+        let id = Self.discover(&table, "/d/a.log", inode: 10, size: 5)
+        _ = Self.readAll(&table, id, size: 5)
+        _ = table.tick(now: 100, pollAll: false)
+        table.pathMissing("/d/a.log")
+        #expect(table.endOfBatch(now: 200).isEmpty)
+        #expect(table.tick(now: 200 + FileTable.detachGraceMs, pollAll: false) == [.release(id, .vanished, flushPartial: false)])
+    }
+
+    @Test("reopening a known file whose name is gone (renamed in the same batch) detaches it instead of dropping it")
+    func reopenRaceWithRename() {
+        var table = Self.table(closeInactiveMs: 10)
+        let id = Self.discover(&table, "/d/a.log", inode: 10, size: 5)
+        _ = Self.readAll(&table, id, size: 5)
+        _ = table.tick(now: 100, pollAll: false)
+        #expect(table.pathModified("/d/a.log", now: 150) == [.reopen(id)])
+        #expect(table.openFailed(id, errno: ENOENT, now: 150).isEmpty)
+        #expect(table.detached == [id])
+        let found = table.observe(path: "/d/a.log.1", input: nil, status: Self.status(10, size: 9), origin: .event, now: 160)
+        #expect(found.last == .reopen(id))
     }
 
     @Test("busy files take turns: a file with more to read goes to the back of the queue")

@@ -138,6 +138,8 @@ struct TailerDiscoveryTests {
         Files.append(harness.file("b.log"), "b-start\n")
         #expect(harness.collector.wait { $0.lines.count == 2 })
         harness.tailer.pause()
+        let tailer = harness.tailer
+        #expect(harness.collector.wait { _ in tailer.counters.paused })
         // Alternating names defeat the kernel's merging of identical events: 20,000 records > 16,384.
         let a = open(harness.file("a.log"), O_WRONLY | O_APPEND)
         let b = open(harness.file("b.log"), O_WRONLY | O_APPEND)
