@@ -39,8 +39,10 @@ $(VENV)/.installed: scripts/requirements.txt
 build:
 	swift build
 
+# The binary to ship: Swift's runtime linked in (it then needs only glibc, libstdc++, zlib, liblz4, libzstd).
 release:
-	swift build -c release --product ferry
+	swift build -c release --static-swift-stdlib --product ferry --scratch-path .build-static
+	@echo "built .build-static/release/ferry"
 
 bench: setup
 	scripts/bench-wire.sh

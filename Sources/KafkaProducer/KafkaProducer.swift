@@ -188,8 +188,16 @@ public final class KafkaProducer: Sendable {
         try accumulator.partitionCount(of: topic, maxBlockNs: maxBlockNs)
     }
 
-    /// Bytes of records buffered (not yet acknowledged).
+    /// Bytes of `buffer.memory` in use: records being batched (uncompressed) and batches waiting for
+    /// acknowledgement (compressed).
     public var bufferedBytes: Int { accumulator.buffered }
+
+    /// Sends the batches being filled now instead of after `linger.ms`, without waiting for anything: for a
+    /// caller that knows no more records are coming soon (the agent, when it pauses reading).
+    public func sendOpenBatches() {
+        let core = self.core
+        core.eventLoop.execute { core.closeOpenBatches() }
+    }
 
     // MARK: - Flush and close
 

@@ -11,35 +11,29 @@ struct StatusCommand: AsyncParsableCommand {
     @Option(name: .shortAndLong, help: "The configuration file (YAML).")
     var config: String
 
+    @Flag(name: .long, help: "Wait until every file is delivered to its current end (lag 0), then print.")
+    var wait = false
+
+    @Option(name: .customLong("timeout-ms"), help: "With --wait: give up after this long (exit status 1).")
+    var timeoutMs: Int = 600_000
+
     func run() async throws {
         StandardErrorLog.bootstrap(level: .critical)
         let configuration = try ConfigurationFile.load(config)
-        let report = StatusReport.make(stateDirectory: configuration.stateDirectory)
-        print("checkpoint: \(report.checkpoint)")
-        let header = ["PATH", "INPUT", "SIZE", "COMMITTED", "LAG", "STATE", "LAST ACK"]
-        var table = [header]
-        var totalSize: Int64 = 0
-        var totalCommitted: Int64 = 0
-        var totalLag: Int64 = 0
-        for row in report.rows {
-            totalSize += row.size ?? 0
-            totalCommitted += row.committed
-            totalLag += row.lag ?? 0
-            table.append([
-                row.path, row.input, row.size.map { "\($0)" } ?? "-", "\(row.committed)", row.lag.map { "\($0)" } ?? "-",
-                row.state, row.lastAckAgeSeconds.map { "\($0)s ago" } ?? "never",
-            ])
+        var report = StatusReport.make(stateDirectory: configuration.stateDirectory)
+        if wait {
+            let deadline = WallClockMilliseconds.now() + Int64(timeoutMs)
+            while !report.isCaughtUp {
+                guard WallClockMilliseconds.now() < deadline else {
+                    FileHandleStream.standardError.write("ferry status: not caught up within \(timeoutMs) ms\n")
+                    print(report.table)
+                    throw ExitCode(1)
+                }
+                try await Task.sleep(for: .milliseconds(20))
+                report = StatusReport.make(stateDirectory: configuration.stateDirectory)
+            }
         }
-        table.append(["TOTAL (\(report.rows.count) files)", "", "\(totalSize)", "\(totalCommitted)", "\(totalLag)", "", ""])
-        let widths = header.indices.map { column in table.map { $0[column].count }.max() ?? 0 }
-        for row in table {
-            print(row.enumerated().map { $0.element.padding(to: widths[$0.offset]) }.joined(separator: "  "))
-        }
+        print(report.table)
     }
 }
 
-extension String {
-    func padding(to width: Int) -> String {
-        count >= width ? self : self + String(repeating: " ", count: width - count)
-    }
-}

@@ -24,8 +24,9 @@ public struct AgentConfiguration: Sendable, Equatable {
     /// Producer properties by their Kafka names (`output.kafka:`), after Ferry's defaults.
     public var kafka: [String: String] = [:]
     /// Bytes of records the agent holds between reading and Kafka's acknowledgement before it pauses
-    /// reading (`pipeline.max_buffered_bytes`, default 16 MiB).
-    public var maxBufferedBytes: Int = 16 << 20
+    /// reading (`pipeline.max_buffered_bytes`, default 4 MiB: enough for a broker on the local network;
+    /// raise it for a distant one, where more bytes must be in flight to keep the link busy).
+    public var maxBufferedBytes: Int = 4 << 20
     /// `http.listen`: address of the metrics and health endpoint (`host:port`), or nil.
     public var httpListen: String? = nil
 

@@ -29,6 +29,11 @@ public struct StatusReport: Sendable {
     /// When the checkpoint was written (ms since the epoch), if any.
     public var writtenAt: Int64?
 
+    /// Whether every file is delivered up to its size now (and there is at least one file).
+    public var isCaughtUp: Bool {
+        !rows.isEmpty && rows.allSatisfy { ($0.lag ?? 0) == 0 && ($0.state == "caught-up" || $0.state == "gone") }
+    }
+
     /// Reads the checkpoint of `stateDirectory` and the files it names.
     public static func make(stateDirectory: String, now: WallClockTime = .now()) -> StatusReport {
         let loaded = CheckpointStore.loadReadOnly(directory: stateDirectory)
@@ -59,5 +64,41 @@ public struct StatusReport: Sendable {
                 state: state, lastAckAgeSeconds: age))
         }
         return StatusReport(rows: rows, checkpoint: checkpoint, writtenAt: loaded.snapshot?.writtenAt.millisecondsSinceEpoch)
+    }
+}
+
+extension StatusReport {
+    /// The table `ferry status` prints: one row per file and a total.
+    public var table: String {
+        let report = self
+        var lines: [String] = []
+        func print(_ line: String) { lines.append(line) }
+        print("checkpoint: \(report.checkpoint)")
+        let header = ["PATH", "INPUT", "SIZE", "COMMITTED", "LAG", "STATE", "LAST ACK"]
+        var table = [header]
+        var totalSize: Int64 = 0
+        var totalCommitted: Int64 = 0
+        var totalLag: Int64 = 0
+        for row in report.rows {
+            totalSize += row.size ?? 0
+            totalCommitted += row.committed
+            totalLag += row.lag ?? 0
+            table.append([
+                row.path, row.input, row.size.map { "\($0)" } ?? "-", "\(row.committed)", row.lag.map { "\($0)" } ?? "-",
+                row.state, row.lastAckAgeSeconds.map { "\($0)s ago" } ?? "never",
+            ])
+        }
+        table.append(["TOTAL (\(report.rows.count) files)", "", "\(totalSize)", "\(totalCommitted)", "\(totalLag)", "", ""])
+        let widths = header.indices.map { column in table.map { $0[column].count }.max() ?? 0 }
+        for row in table {
+            print(row.enumerated().map { $0.element.padding(to: widths[$0.offset]) }.joined(separator: "  "))
+        }
+        return lines.joined(separator: "\n")
+    }
+}
+
+extension String {
+    func padding(to width: Int) -> String {
+        count >= width ? self : self + String(repeating: " ", count: width - count)
     }
 }

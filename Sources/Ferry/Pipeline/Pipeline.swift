@@ -85,6 +85,8 @@ final class Pipeline: @unchecked Sendable {
         }
         if producer.bufferedBytes > pauseAbove, let tailer, !tailer.isPaused {
             tailer.pause()
+            // Nothing more is read for a while: the batches being filled need not wait for linger.ms.
+            producer.sendOpenBatches()
             counters.pauses.wrappingIncrement(ordering: .relaxed)
             logger.debug("Kafka is behind; reading paused", metadata: ["buffered.bytes": "\(producer.bufferedBytes)"])
         }

@@ -94,9 +94,12 @@ final class ProducerCore: @unchecked Sendable {
         compressing -= 1
         switch sealed {
         case .success(let batch):
+            // From now on the batch holds its compressed size: give back the rest of buffer.memory.
+            let held = min(closed.reservedBytes, batch.sizeInBytes)
+            if held < closed.reservedBytes { accumulator.release(closed.reservedBytes - held) }
             let producerBatch = ProducerBatch(
                 id: nextBatchID, topicPartition: closed.topicPartition, index: closed.index, sealed: batch,
-                tokens: closed.tokens, createdAt: closed.createdAt, reservedBytes: closed.reservedBytes)
+                tokens: closed.tokens, createdAt: closed.createdAt, reservedBytes: held)
             nextBatchID += 1
             run(sender.batchSealed(producerBatch, now: MonotonicClock.now()))
         case .failure(let error):
@@ -112,6 +115,11 @@ final class ProducerCore: @unchecked Sendable {
             onDelivery(report)
             checkFlushWaiters()
         }
+    }
+
+    /// Closes every open batch now (no linger): nothing more is coming soon.
+    func closeOpenBatches() {
+        submit(accumulator.closeAll())
     }
 
     /// Closes every open batch and succeeds `promise` once everything sent so far has an outcome.
