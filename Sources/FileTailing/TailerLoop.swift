@@ -1,6 +1,7 @@
 #if canImport(Glibc)
 import Glibc
 #endif
+import DequeModule
 import Logging
 
 /// The tailer's thread: waits on inotify and the wake-up pipe, turns file-system events into observations
@@ -33,6 +34,9 @@ final class TailerLoop {
     let sink = LineSink()
 
     var rescanRequested = false
+    /// Actions waiting to be performed, and whether ``perform(_:)`` is draining them.
+    var pendingActions: Deque<TableAction> = []
+    var performing = false
     var reportedDirectories: Set<String> = []
     let tickIntervalMs: Int64
 
