@@ -7,7 +7,8 @@ import Glibc
 #endif
 
 /// `ferry-bench tail [--only throughput,discovery,idle] [--size-mb 1024] [--line-bytes 220]
-/// [--counts 10000,100000] [--idle-files 10000] [--idle-seconds 60] [--iterations 3] [--directory DIR]`
+/// [--counts 10000,100000] [--idle-files 10000] [--idle-seconds 60] [--sweep-ms 30000] [--iterations 3]
+/// [--directory DIR]`
 ///
 /// - throughput: a file of `size-mb` MiB of `line-bytes`-byte lines, read from the page cache three ways:
 ///   `read(2)` + `memchr` counting newlines (this machine's limit), the same reads through ``LineFramer``
@@ -25,6 +26,7 @@ enum TailingBenchmark {
         var counts = [10_000, 100_000]
         var idleFiles = 10_000
         var idleSeconds = 60
+        var sweepMs = 30_000
         var iterations = 3
         var directory = "/tmp/ferry-bench-tail-\(getpid())"
     }
@@ -42,12 +44,13 @@ enum TailingBenchmark {
             case "--counts": options.counts = value.split(separator: ",").compactMap { Int($0) }
             case "--idle-files": options.idleFiles = max(1, Int(value) ?? options.idleFiles)
             case "--idle-seconds": options.idleSeconds = max(1, Int(value) ?? options.idleSeconds)
+            case "--sweep-ms": options.sweepMs = max(100, Int(value) ?? options.sweepMs)
             case "--iterations": options.iterations = max(1, Int(value) ?? options.iterations)
             case "--directory": options.directory = value
             default:
                 print(
                     "usage: ferry-bench tail [--only throughput,discovery,idle] [--size-mb 1024] [--line-bytes 220] "
-                        + "[--counts 10000,100000] [--idle-files 10000] [--idle-seconds 60] [--iterations 3] "
+                        + "[--counts 10000,100000] [--idle-files 10000] [--idle-seconds 60] [--sweep-ms 30000] [--iterations 3] "
                         + "[--directory DIR]")
                 exit(2)
             }
@@ -215,7 +218,8 @@ enum TailingBenchmark {
         let directory = options.directory + "/idle"
         makeFiles(directory, count: options.idleFiles)
         let tailer = try Tailer(
-            configuration: TailerConfiguration(inputs: [TailInput(name: "bench", include: [directory + "/*/*.log"])]),
+            configuration: TailerConfiguration(
+                inputs: [TailInput(name: "bench", include: [directory + "/*/*.log"])], sweepIntervalMs: options.sweepMs),
             logger: quiet, output: { _ in })
         try tailer.start()
         while tailer.counters.filesDiscovered < UInt64(options.idleFiles) { usleep(10_000) }
@@ -229,7 +233,7 @@ enum TailingBenchmark {
         let counters = tailer.counters
         tailer.stop()
         let files = "idle: \(options.idleFiles) files watched (\(counters.filesOpen) open, "
-            + "\(counters.directoriesWatched) directories watched), defaults (sweep 30 s, close_inactive 60 s): "
+            + "\(counters.directoriesWatched) directories watched), sweep every \(options.sweepMs) ms, close_inactive 60 s: "
         let usage = "CPU " + format(cpu * 1000) + " ms over " + format(wall) + " s = "
             + format(cpu / wall * 100, digits: 3) + " % of one core, \(counters.sweeps - sweepsBefore) sweeps"
         print(files + usage)
