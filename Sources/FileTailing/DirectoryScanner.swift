@@ -77,9 +77,11 @@ struct ScanResult {
 /// Walks the directories the include patterns can match in, pruning with the patterns' match states.
 /// Every pattern is advanced in one walk, so a directory shared by several patterns is listed once.
 struct DirectoryScanner {
+    /// Which input owns a file, and the exclude patterns.
     let matcher: InputMatcher
     private let patterns: [(input: Int, pattern: GlobPattern)]
 
+    /// Makes a scanner for the include patterns of `matcher`.
     init(matcher: InputMatcher) {
         self.matcher = matcher
         self.patterns = matcher.patterns

@@ -16,6 +16,7 @@ struct FileTable {
         var maxOpenFiles: Int
         var closeInactiveMs: Int64
 
+        /// Takes the options the table needs from a configuration.
         init(_ configuration: TailerConfiguration) {
             inputNames = configuration.inputs.map(\.name)
             startRules = configuration.inputs.map(\.startAt)
@@ -25,6 +26,7 @@ struct FileTable {
         }
     }
 
+    /// The options.
     let settings: Settings
     private(set) var files: [TailedFileID: TrackedFile] = [:]
     private(set) var byInode: [InodeKey: TailedFileID] = [:]
@@ -53,6 +55,7 @@ struct FileTable {
     /// Counters the table maintains (the loop adds bytes and lines).
     var counters = TailerCounters()
 
+    /// An empty table.
     init(settings: Settings) {
         self.settings = settings
     }
@@ -364,8 +367,10 @@ struct FileTable {
 
     // MARK: Internal bookkeeping shared with the reading half
 
+    /// Writes back a file changed by the reading half.
     mutating func store(_ file: TrackedFile) { files[file.id] = file }
 
+    /// File `id` holds a descriptor now.
     mutating func markOpen(_ id: TailedFileID) {
         openFiles.insert(id)
         counters.filesOpen = openFiles.count
@@ -396,6 +401,7 @@ struct FileTable {
         return []
     }
 
+    /// Removes file `id` from every index; returns it, and the actions its freed descriptor allows.
     mutating func forget(_ id: TailedFileID) -> (TrackedFile, [TableAction])? {
         guard let file = files.removeValue(forKey: id) else { return nil }
         if byInode[InodeKey(device: file.identity.device, inode: file.identity.inode)] == id {
@@ -412,14 +418,17 @@ struct FileTable {
         return (file, actions)
     }
 
+    /// Forgets that `path` names file `id` (if it still does).
     mutating func unmapPath(_ path: String, _ id: TailedFileID) {
         if byPath[path] == id { byPath[path] = nil }
     }
 
+    /// Whether a descriptor check of `id` was asked because its path vanished (and clears it).
     mutating func takePathCheck(_ id: TailedFileID) -> Bool {
         awaitingPathCheck.remove(id) != nil
     }
 
+    /// File `id` turned out to be another inode than its path said.
     mutating func rekey(_ id: TailedFileID, from old: InodeKey, to new: InodeKey) {
         if byInode[old] == id { byInode[old] = nil }
         byInode[new] = id

@@ -23,7 +23,9 @@ public struct FileStatus: Hashable, Sendable {
 
 /// Device + inode: which file a path or descriptor designates right now.
 struct InodeKey: Hashable, Sendable {
+    /// `st_dev`.
     var device: UInt64
+    /// `st_ino`.
     var inode: UInt64
 }
 
@@ -69,6 +71,7 @@ enum FilePhase: Hashable, Sendable {
 
 /// One file the tailer tracks.
 struct TrackedFile: Hashable, Sendable {
+    /// Its runtime id.
     let id: TailedFileID
     /// Index of its input.
     let input: Int
@@ -78,11 +81,15 @@ struct TrackedFile: Hashable, Sendable {
     var inPatterns: Bool = true
     /// Whether it was deleted while open (drain, then release).
     var deleted: Bool = false
+    /// Device, inode and fingerprint as last known.
     var identity: FileIdentity
+    /// Where it is in its life.
     var phase: FilePhase = .pending
     /// Whether the `opened` event was sent (a file never opened is released silently but counted).
     var announced: Bool = false
+    /// Whether the initial scan found it (for `start_at`).
     var foundByInitialScan: Bool
+    /// Framing state: offset of the next line, bytes seen.
     var framer: FramerState = FramerState(offset: 0)
     /// Size last observed.
     var knownSize: Int64
