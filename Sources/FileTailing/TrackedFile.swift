@@ -1,16 +1,16 @@
 /// What `stat` (following symbolic links) or `fstat` says about a file.
-public struct FileStatus: Hashable, Sendable {
+struct FileStatus: Hashable, Sendable {
     /// `st_dev`.
-    public var device: UInt64
+    var device: UInt64
     /// `st_ino`.
-    public var inode: UInt64
+    var inode: UInt64
     /// `st_size`.
-    public var size: Int64
+    var size: Int64
     /// `st_nlink`: 0 once the file is deleted (while a descriptor keeps it alive).
-    public var linkCount: UInt64
+    var linkCount: UInt64
 
     /// Makes a status.
-    public init(device: UInt64, inode: UInt64, size: Int64, linkCount: UInt64 = 1) {
+    init(device: UInt64, inode: UInt64, size: Int64, linkCount: UInt64 = 1) {
         self.device = device
         self.inode = inode
         self.size = size
@@ -129,7 +129,7 @@ struct TrackedFile: Hashable, Sendable {
 }
 
 /// Where a path observation comes from.
-public enum ObservationOrigin: Hashable, Sendable {
+enum ObservationOrigin: Hashable, Sendable {
     /// The initial scan at start.
     case initialScan
     /// An inotify event or the polling scan.
