@@ -19,8 +19,13 @@ enum PathProbe: Hashable, Sendable {
 
     /// `stat`s `path`, following symbolic links.
     static func of(_ path: String) -> PathProbe {
+        of(AT_FDCWD, path)
+    }
+
+    /// `stat`s `name` relative to the directory `directory` (or `AT_FDCWD` and a full path), following links.
+    static func of(_ directory: Int32, _ name: String, knownRegular: Bool = false) -> PathProbe {
         var info = stat()
-        guard stat(path, &info) == 0 else {
+        guard fstatat(directory, name, &info, 0) == 0 else {
             switch errno {
             case ENOENT, ENOTDIR: return .missing
             case ELOOP: return .loop
@@ -33,8 +38,10 @@ enum PathProbe: Hashable, Sendable {
             linkCount: UInt64(info.st_nlink))
         switch info.st_mode & S_IFMT {
         case S_IFREG:
+            if knownRegular { return .file(status, isLink: false) }
             var linkInfo = stat()
-            let isLink = lstat(path, &linkInfo) == 0 && linkInfo.st_mode & S_IFMT == S_IFLNK
+            let isLink = fstatat(directory, name, &linkInfo, AT_SYMLINK_NOFOLLOW) == 0
+                && linkInfo.st_mode & S_IFMT == S_IFLNK
             return .file(status, isLink: isLink)
         case S_IFDIR:
             return .directory(status)
@@ -70,9 +77,11 @@ struct ScanResult {
 /// Walks the directories the include patterns can match in, pruning with the patterns' match states.
 /// Every pattern is advanced in one walk, so a directory shared by several patterns is listed once.
 struct DirectoryScanner {
+    /// Which input owns a file, and the exclude patterns.
     let matcher: InputMatcher
     private let patterns: [(input: Int, pattern: GlobPattern)]
 
+    /// Makes a scanner for the include patterns of `matcher`.
     init(matcher: InputMatcher) {
         self.matcher = matcher
         self.patterns = matcher.patterns
@@ -115,19 +124,20 @@ struct DirectoryScanner {
         _ directory: String, states: [GlobPattern.MatchState], ancestors: inout [InodeKey],
         result: inout ScanResult, visited: inout Set<InodeKey>
     ) {
+        guard let stream = opendir(directory) else {
+            if errno == EACCES || errno == EPERM { result.denied.append((directory, errno)) }
+            return
+        }
+        defer { closedir(stream) }
+        let handle = dirfd(stream)
         var info = stat()
-        guard stat(directory, &info) == 0 else { return }
+        guard fstat(handle, &info) == 0 else { return }
         let key = InodeKey(device: UInt64(info.st_dev), inode: UInt64(info.st_ino))
         if ancestors.contains(key) {
             result.loops.append(directory)
             return
         }
         guard visited.insert(key).inserted else { return }
-        guard let stream = opendir(directory) else {
-            if errno == EACCES || errno == EPERM { result.denied.append((directory, errno)) }
-            return
-        }
-        defer { closedir(stream) }
         result.directories.append(directory)
         ancestors.append(key)
         defer { ancestors.removeLast() }
@@ -155,11 +165,11 @@ struct DirectoryScanner {
                 if wantsDirectory { subdirectories.append((path, next)) }
             case Int32(DT_REG):
                 guard let input else { continue }
-                if case .file(let status, _) = PathProbe.of(path) {
+                if case .file(let status, _) = PathProbe.of(handle, name, knownRegular: true) {
                     result.files.append(.init(path: path, input: input, status: status, isLink: false))
                 }
             default:
-                switch PathProbe.of(path) {
+                switch PathProbe.of(handle, name) {
                 case .file(let status, let isLink):
                     if let input {
                         result.files.append(.init(path: path, input: input, status: status, isLink: isLink))

@@ -30,6 +30,7 @@ public struct FileFingerprint: Hashable, Sendable, CustomStringConvertible {
     /// Whether this fingerprint covers all the bytes it ever will.
     public var isComplete: Bool { length >= Self.maximumLength }
 
+    /// The length and the hash in hex (`10B:00ab…`).
     public var description: String {
         let hex = String(hash, radix: 16)
         return "\(length)B:\(String(repeating: "0", count: 16 - hex.count))\(hex)"
@@ -63,6 +64,7 @@ public struct FileIdentity: Hashable, Sendable, CustomStringConvertible {
         device == other.device && inode == other.inode
     }
 
+    /// Device, inode and fingerprint, for logs.
     public var description: String { "dev=\(device) ino=\(inode) fp=\(fingerprint)" }
 }
 
@@ -129,6 +131,7 @@ public struct FileIOFailure: Error, Hashable, Sendable, CustomStringConvertible 
         self.operation = operation
     }
 
+    /// The call, the error and its number, for logs.
     public var description: String {
         "\(operation): \(String(cString: strerror(errno))) (errno \(errno))"
     }

@@ -54,6 +54,12 @@ extension FileTable {
         markOpen(id)
         counters.filesDiscovered += 1
         if status.linkCount == 0 { actions += markDeleted(id) }
+        if start >= status.size, status.linkCount > 0 {
+            // Nothing to read yet (start_at end, or an empty file): idle at once, without a read turn.
+            file.atEndOfFile = true
+            store(file)
+            return actions + markIdle(id)
+        }
         actions += enqueue(id)
         return actions
     }

@@ -16,6 +16,7 @@ struct FileTable {
         var maxOpenFiles: Int
         var closeInactiveMs: Int64
 
+        /// Takes the options the table needs from a configuration.
         init(_ configuration: TailerConfiguration) {
             inputNames = configuration.inputs.map(\.name)
             startRules = configuration.inputs.map(\.startAt)
@@ -25,6 +26,7 @@ struct FileTable {
         }
     }
 
+    /// The options.
     let settings: Settings
     private(set) var files: [TailedFileID: TrackedFile] = [:]
     private(set) var byInode: [InodeKey: TailedFileID] = [:]
@@ -36,8 +38,9 @@ struct FileTable {
     private var waiting: Deque<TailedFileID> = []
     /// Open files with something to read, in turn order.
     private var ready: Deque<TailedFileID> = []
-    /// Open files, oldest activity first (lazily cleaned): where idle victims are found.
-    private var openOrder: Deque<TailedFileID> = []
+    /// Files in the order they went idle (oldest first; stale entries skipped): where a descriptor to close
+    /// is found when the budget is spent.
+    private var idleOrder: Deque<TailedFileID> = []
     /// Open files.
     private(set) var openFiles: Set<TailedFileID> = []
     /// Paths that vanished in the current batch, resolved by ``endOfBatch(now:)``.
@@ -52,6 +55,7 @@ struct FileTable {
     /// Counters the table maintains (the loop adds bytes and lines).
     var counters = TailerCounters()
 
+    /// An empty table.
     init(settings: Settings) {
         self.settings = settings
     }
@@ -287,7 +291,7 @@ struct FileTable {
         var actions: [TableAction] = []
         if descriptorsInUse < settings.maxOpenFiles {
             descriptorsInUse += 1
-        } else if let victim = idleVictim() {
+        } else if waiting.isEmpty, let victim = idleVictim() {
             closeForBudget(victim)
             actions.append(.close(victim))
         } else {
@@ -305,17 +309,21 @@ struct FileTable {
         return actions
     }
 
-    /// The least recently active open file that is idle at end of file and still matches, if any.
+    /// The open file idle the longest (at end of file, still matching, not in doubt), if any. Entries of files
+    /// that were woken since are dropped: they are queued again when they go idle again.
     private mutating func idleVictim() -> TailedFileID? {
-        var inspected = 0
-        let limit = openOrder.count
-        while inspected < limit, let id = openOrder.popFirst() {
-            inspected += 1
-            guard let file = files[id], file.phase == .open else { continue }
+        var kept: [TailedFileID] = []
+        defer { for id in kept.reversed() { idleOrder.prepend(id) } }
+        while let id = idleOrder.popFirst() {
+            guard let file = files[id], file.phase == .open, file.isIdleAtEnd, file.inPatterns, !file.deleted else {
+                continue
+            }
             // A file whose path just vanished keeps its descriptor: it may be deleted and must be drained.
-            let inDoubt = awaitingPathCheck.contains(id) || suspects.contains { $0.id == id }
-            if file.isIdleAtEnd, file.inPatterns, !file.deleted, !inDoubt { return id }
-            openOrder.append(id)
+            if awaitingPathCheck.contains(id) || suspects.contains(where: { $0.id == id }) {
+                kept.append(id)
+                continue
+            }
+            return id
         }
         return nil
     }
@@ -359,22 +367,23 @@ struct FileTable {
 
     // MARK: Internal bookkeeping shared with the reading half
 
+    /// Writes back a file changed by the reading half.
     mutating func store(_ file: TrackedFile) { files[file.id] = file }
 
+    /// File `id` holds a descriptor now.
     mutating func markOpen(_ id: TailedFileID) {
         openFiles.insert(id)
-        openOrder.append(id)
         counters.filesOpen = openFiles.count
     }
 
     /// File `id` reached end of file with nothing more to read: it becomes a candidate for closing, and if
     /// files wait for a descriptor, the least recently active idle file hands its descriptor over now.
     mutating func markIdle(_ id: TailedFileID) -> [TableAction] {
-        openOrder.append(id)
-        if openOrder.count > 4 * max(openFiles.count, 16) {
-            // Drop stale entries so the deque stays proportional to the open files.
+        idleOrder.append(id)
+        if idleOrder.count > 4 * openFiles.count + 64 {
+            // Drop stale and repeated entries so the deque stays proportional to the open files.
             var seen = Set<TailedFileID>()
-            openOrder = Deque(openOrder.filter { openFiles.contains($0) && seen.insert($0).inserted })
+            idleOrder = Deque(idleOrder.filter { openFiles.contains($0) && seen.insert($0).inserted })
         }
         while let next = waiting.first {
             guard var file = files[next], file.waitingForDescriptor, !file.holdsDescriptor else {
@@ -392,6 +401,7 @@ struct FileTable {
         return []
     }
 
+    /// Removes file `id` from every index; returns it, and the actions its freed descriptor allows.
     mutating func forget(_ id: TailedFileID) -> (TrackedFile, [TableAction])? {
         guard let file = files.removeValue(forKey: id) else { return nil }
         if byInode[InodeKey(device: file.identity.device, inode: file.identity.inode)] == id {
@@ -408,14 +418,17 @@ struct FileTable {
         return (file, actions)
     }
 
+    /// Forgets that `path` names file `id` (if it still does).
     mutating func unmapPath(_ path: String, _ id: TailedFileID) {
         if byPath[path] == id { byPath[path] = nil }
     }
 
+    /// Whether a descriptor check of `id` was asked because its path vanished (and clears it).
     mutating func takePathCheck(_ id: TailedFileID) -> Bool {
         awaitingPathCheck.remove(id) != nil
     }
 
+    /// File `id` turned out to be another inode than its path said.
     mutating func rekey(_ id: TailedFileID, from old: InodeKey, to new: InodeKey) {
         if byInode[old] == id { byInode[old] = nil }
         byInode[new] = id

@@ -20,6 +20,7 @@ public struct GlobPattern: Hashable, Sendable, CustomStringConvertible {
 
     /// The pattern as written.
     public let text: String
+    /// The `/`-separated components.
     let components: [Component]
 
     /// The directory holding every match: the leading literal components (`/var/log` for
@@ -72,6 +73,7 @@ public struct GlobPattern: Hashable, Sendable, CustomStringConvertible {
         self.baseDirectory = directory.isEmpty ? "/" : directory
     }
 
+    /// The pattern as written.
     public var description: String { text }
 
     /// Whether the pattern has no wildcard at all (it names one file).

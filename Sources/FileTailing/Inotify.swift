@@ -14,6 +14,7 @@ struct InotifyEvent: Hashable, Sendable {
     /// Whether the record had a name that is not valid UTF-8.
     var undecodableName: Bool
 
+    /// Whether any of `bits` is set.
     func has(_ bits: UInt32) -> Bool { mask & bits != 0 }
 }
 
@@ -98,6 +99,7 @@ final class Inotify {
 
 /// Monotonic time in milliseconds.
 enum MonotonicClock {
+    /// Milliseconds of `CLOCK_MONOTONIC`.
     static func milliseconds() -> Int64 {
         var now = timespec()
         clock_gettime(CLOCK_MONOTONIC, &now)

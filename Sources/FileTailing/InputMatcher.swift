@@ -1,13 +1,16 @@
 /// An `exclude` entry: an absolute glob on the full path when it holds a `/`, otherwise a one-component
 /// wildcard on the file name.
 struct ExcludePattern: Hashable, Sendable {
+    /// A full-path glob or a file-name wildcard.
     enum Kind: Hashable, Sendable {
         case path(GlobPattern)
         case name(String)
     }
 
+    /// The pattern.
     let kind: Kind
 
+    /// Compiles `text`, or throws why it is not valid.
     init(_ text: String) throws(TailingError) {
         if let problem = Self.problem(in: text) {
             throw TailingError(.invalidGlob, problem, path: text)
@@ -43,6 +46,7 @@ struct ExcludePattern: Hashable, Sendable {
         return depth == 0 ? nil : "unterminated '[' in a pattern"
     }
 
+    /// Whether the file `path` (with file name `name`) is excluded.
     func excludes(path: String, name: Substring) -> Bool {
         switch kind {
         case .path(let glob): glob.matches(path)
@@ -54,12 +58,14 @@ struct ExcludePattern: Hashable, Sendable {
 /// The compiled include and exclude patterns of every input: decides which input a path belongs to and
 /// which directories can hold matches. Pure.
 public struct InputMatcher: Sendable {
+    /// One input's compiled patterns.
     struct Input: Sendable {
         var name: String
         var include: [GlobPattern]
         var exclude: [ExcludePattern]
     }
 
+    /// The inputs, in configuration order.
     let inputs: [Input]
 
     /// Compiles the patterns of `inputs` (already validated: a bad pattern throws its error).

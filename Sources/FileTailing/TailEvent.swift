@@ -5,7 +5,9 @@ public struct TailedFileID: Hashable, Sendable, Comparable, CustomStringConverti
     public let rawValue: UInt64
     /// Makes an id.
     public init(_ rawValue: UInt64) { self.rawValue = rawValue }
+    /// Ids in creation order.
     public static func < (lhs: Self, rhs: Self) -> Bool { lhs.rawValue < rhs.rawValue }
+    /// `#7`.
     public var description: String { "#\(rawValue)" }
 }
 

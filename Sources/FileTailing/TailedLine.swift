@@ -7,7 +7,9 @@
 public struct TailedLine: Hashable, Sendable {
     /// Properties of a line beyond its bytes.
     public struct Flags: OptionSet, Hashable, Sendable {
+        /// The bits.
         public let rawValue: UInt8
+        /// Makes flags from bits.
         public init(rawValue: UInt8) { self.rawValue = rawValue }
 
         /// A piece of a line longer than `max_line_bytes` under the `split` policy. Every piece of such a line

@@ -19,10 +19,15 @@ public final class Tailer: Sendable {
     /// Receives lines and events on the tailer's thread.
     public typealias OutputHandler = @Sendable (TailOutput) -> Void
 
+    /// The validated configuration.
     let configuration: TailerConfiguration
+    /// The logger given by the caller (never created here).
     let logger: Logger
+    /// Decides where newly discovered files start.
     let startOffsetHook: StartOffsetHook
+    /// Receives lines and events.
     let output: OutputHandler
+    /// Flags, counters and wake-up pipe shared with the thread.
     let control: TailerControl
     /// Runs first on the tailer's thread (tests use it to drop file-system privileges of that thread).
     let threadSetUp: (@Sendable () -> Void)?
@@ -51,6 +56,7 @@ public final class Tailer: Sendable {
             threadSetUp: nil, simulatedWatchLimit: nil)
     }
 
+    /// The designated initializer, with the test hooks (`threadSetUp`, `simulatedWatchLimit`).
     init(
         configuration: TailerConfiguration, logger: Logger, startOffset: @escaping StartOffsetHook,
         output: @escaping OutputHandler, threadSetUp: (@Sendable () -> Void)?, simulatedWatchLimit: Int?
@@ -132,19 +138,27 @@ public final class Tailer: Sendable {
 
 /// Moves the loop onto its thread.
 private final class LoopBox: @unchecked Sendable {
+    /// The loop to run.
     let loop: TailerLoop
+    /// Boxes `loop`.
     init(_ loop: TailerLoop) { self.loop = loop }
 }
 
 /// State shared between the tailer's thread and its callers: flags, counters, and a pipe that wakes the
 /// thread from `poll`.
 final class TailerControl: Sendable {
+    /// Whether the consumer paused reading.
     let paused = Atomic<Bool>(false)
+    /// Whether `stop()` was called.
     let stopping = Atomic<Bool>(false)
+    /// The latest counters published by the thread.
     let counters = Mutex(TailerCounters())
+    /// Read end of the wake-up pipe (polled by the thread).
     let wakeReader: Int32
+    /// Write end of the wake-up pipe.
     let wakeWriter: Int32
 
+    /// Makes the wake-up pipe (non-blocking, close-on-exec).
     init() throws(TailingError) {
         var pipeEnds: [Int32] = [0, 0]
         guard pipe(&pipeEnds) == 0 else {

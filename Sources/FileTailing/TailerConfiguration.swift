@@ -116,6 +116,7 @@ public struct TailerConfiguration: Hashable, Sendable {
     /// the configuration is valid.
     public func validate() -> [TailingError] {
         var errors: [TailingError] = []
+        /// Records a problem with `option`.
         func fail(_ option: String, _ message: String) {
             errors.append(TailingError(.invalidConfiguration, message, option: option))
         }

@@ -6,9 +6,14 @@ import Logging
 extension TailerLoop {
     // MARK: Actions
 
-    /// Performs the table's actions in order (each may produce more, performed in place).
+    /// Performs the table's actions in order. Actions produced while performing one are queued behind the
+    /// others (a work queue, not recursion: a chain of hand-overs between thousands of files stays flat).
     func perform(_ actions: [TableAction]) {
-        for action in actions {
+        pendingActions.append(contentsOf: actions)
+        guard !performing else { return }
+        performing = true
+        defer { performing = false }
+        while let action = pendingActions.popFirst() {
             logger.trace("action", metadata: ["action": "\(action)"])
             switch action {
             case .open(let id): open(id)

@@ -1,41 +1,73 @@
 #if canImport(Glibc)
 import Glibc
 #endif
+import DequeModule
 import Logging
 
 /// The tailer's thread: waits on inotify and the wake-up pipe, turns file-system events into observations
 /// for the ``FileTable``, performs the table's actions, and reads ready files in turns.
 final class TailerLoop {
+    /// The configuration.
     let configuration: TailerConfiguration
+    /// The caller's logger.
     let logger: Logger
+    /// Decides where newly discovered files start.
     let startOffsetHook: Tailer.StartOffsetHook
+    /// Receives lines and events.
     let output: Tailer.OutputHandler
+    /// Flags, counters and wake-up pipe shared with callers.
     let control: TailerControl
+    /// Runs first on the thread (tests).
     let threadSetUp: (@Sendable () -> Void)?
+    /// Watches after which `ENOSPC` is simulated (tests).
     let simulatedWatchLimit: Int?
+    /// Which input owns a path.
     let matcher: InputMatcher
+    /// Walks the directories.
     let scanner: DirectoryScanner
+    /// One framer per input.
     let framers: [LineFramer]
+    /// The decisions.
     var table: FileTable
 
+    /// The inotify instance, nil when polling only.
     var inotify: Inotify?
+    /// Whether polling replaces (or completes) inotify.
     var polling = false
+    /// Watched directory of each watch descriptor.
     var directoryWatches: [Int32: String] = [:]
+    /// Watch descriptor of each watched directory.
     var watchOfDirectory: [String: Int32] = [:]
+    /// File of each watch on a symbolic link target.
     var fileWatches: [Int32: TailedFileID] = [:]
+    /// Watch on the target of each symbolic link tailed.
     var watchOfFile: [TailedFileID: Int32] = [:]
+    /// Open descriptor of each open file.
     var descriptors: [TailedFileID: Int32] = [:]
 
+    /// The read buffer, reused by every turn.
     let readBuffer: UnsafeMutableRawPointer
+    /// `read_chunk_bytes` plus room for a partial line read again.
     let readBufferSize: Int
+    /// Where long-line heads and flushed partial lines are read (allocated on first use).
     var headBuffer: UnsafeMutableRawPointer?
+    /// The largest `max_line_bytes`.
     let headBufferSize: Int
+    /// Line records of the current chunk.
     let sink = LineSink()
 
+    /// Whether a full rescan is due (overflow, directory deleted or moved).
     var rescanRequested = false
+    /// Actions waiting to be performed.
+    var pendingActions: Deque<TableAction> = []
+    /// Whether ``perform(_:)`` is draining ``pendingActions``.
+    var performing = false
+    /// Directory problems already reported.
     var reportedDirectories: Set<String> = []
+    /// Interval of the timers (partial lines, idle files, polling of files without watch).
     let tickIntervalMs: Int64
 
+    /// Prepares the loop from the tailer's configuration (compiles the patterns).
     init(tailer: Tailer) throws(TailingError) {
         configuration = tailer.configuration
         logger = tailer.logger
@@ -67,6 +99,7 @@ final class TailerLoop {
 
     // MARK: The loop
 
+    /// The thread's body: initial scan, then wait, read, repeat until `stop()`.
     func run() {
         threadSetUp?()
         if configuration.watchMethod == .auto {

@@ -43,6 +43,7 @@ public struct TailingError: Error, Hashable, Sendable, CustomStringConvertible {
         self.location = "\(file):\(line)"
     }
 
+    /// Code, message, option, path, errno and location, for logs.
     public var description: String {
         var text = "\(code.rawValue): \(message)"
         if let option { text += " (option \(option))" }

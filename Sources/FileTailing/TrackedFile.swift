@@ -1,16 +1,16 @@
 /// What `stat` (following symbolic links) or `fstat` says about a file.
-public struct FileStatus: Hashable, Sendable {
+struct FileStatus: Hashable, Sendable {
     /// `st_dev`.
-    public var device: UInt64
+    var device: UInt64
     /// `st_ino`.
-    public var inode: UInt64
+    var inode: UInt64
     /// `st_size`.
-    public var size: Int64
+    var size: Int64
     /// `st_nlink`: 0 once the file is deleted (while a descriptor keeps it alive).
-    public var linkCount: UInt64
+    var linkCount: UInt64
 
     /// Makes a status.
-    public init(device: UInt64, inode: UInt64, size: Int64, linkCount: UInt64 = 1) {
+    init(device: UInt64, inode: UInt64, size: Int64, linkCount: UInt64 = 1) {
         self.device = device
         self.inode = inode
         self.size = size
@@ -23,7 +23,9 @@ public struct FileStatus: Hashable, Sendable {
 
 /// Device + inode: which file a path or descriptor designates right now.
 struct InodeKey: Hashable, Sendable {
+    /// `st_dev`.
     var device: UInt64
+    /// `st_ino`.
     var inode: UInt64
 }
 
@@ -69,6 +71,7 @@ enum FilePhase: Hashable, Sendable {
 
 /// One file the tailer tracks.
 struct TrackedFile: Hashable, Sendable {
+    /// Its runtime id.
     let id: TailedFileID
     /// Index of its input.
     let input: Int
@@ -78,11 +81,15 @@ struct TrackedFile: Hashable, Sendable {
     var inPatterns: Bool = true
     /// Whether it was deleted while open (drain, then release).
     var deleted: Bool = false
+    /// Device, inode and fingerprint as last known.
     var identity: FileIdentity
+    /// Where it is in its life.
     var phase: FilePhase = .pending
     /// Whether the `opened` event was sent (a file never opened is released silently but counted).
     var announced: Bool = false
+    /// Whether the initial scan found it (for `start_at`).
     var foundByInitialScan: Bool
+    /// Framing state: offset of the next line, bytes seen.
     var framer: FramerState = FramerState(offset: 0)
     /// Size last observed.
     var knownSize: Int64
@@ -122,7 +129,7 @@ struct TrackedFile: Hashable, Sendable {
 }
 
 /// Where a path observation comes from.
-public enum ObservationOrigin: Hashable, Sendable {
+enum ObservationOrigin: Hashable, Sendable {
     /// The initial scan at start.
     case initialScan
     /// An inotify event or the polling scan.
