@@ -73,7 +73,7 @@ struct AgentEndToEndTests {
         for topic in harness.topics { try broker.createTopic(topic, partitions: 4) }
         let workload = harness.workload(linesPerFile: 15_000)
         let writerDone = DispatchSemaphore(value: 0)
-        let writerError = NIOLockedBox<Error?>(nil)
+        let writerError = LockedBox<Error?>(nil)
         Thread.detachNewThread {
             do { try workload.write(block: 200, linesPerSecond: 40_000) } catch { writerError.value = error }
             writerDone.signal()
@@ -107,7 +107,7 @@ struct AgentEndToEndTests {
 }
 
 /// A value shared with a thread.
-final class NIOLockedBox<T>: @unchecked Sendable {
+final class LockedBox<T>: @unchecked Sendable {
     private let lock = NSLock()
     private var stored: T
     init(_ value: T) { stored = value }
