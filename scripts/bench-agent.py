@@ -153,7 +153,7 @@ ruleset(name="kafka" queue.type="Direct") {{
   action(type="omkafka" broker=["{self.broker}"] topic="{topic}" template="raw"
          confParam=["compression.codec={codec}", "acks=all", "enable.idempotence=true", "linger.ms=10",
                     "batch.size=1048576", "queue.buffering.max.messages=2000000"]
-         resubmitOnFailure="on" keepFailedMessages="off"
+         resubmitOnFailure="on" keepFailedMessages="off" closeTimeout="600000"
          queue.type="LinkedList" queue.workerThreads="1" queue.size="2000000" queue.dequeueBatchSize="10000"
          action.resumeRetryCount="-1")
 }}
@@ -164,7 +164,8 @@ ruleset(name="kafka" queue.type="Direct") {{
                                    stdout=subprocess.DEVNULL, stderr=open(os.path.join(run_dir, "rsyslog.log"), "w"))
         # omkafka's "acked" counter moves only when the next message is handed over, so completion is taken
         # as: impstats shows every line submitted to librdkafka (1 s resolution), then SIGTERM, and the
-        # process's exit, which waits for librdkafka to deliver what it holds. An upper bound, by design.
+        # process's exit, which waits for librdkafka to deliver what it holds (closeTimeout raised from its
+        # 2 s default, which drops what is still queued at shutdown). An upper bound, by design.
         submitted = False
         stats = os.path.join(run_dir, "stats")
         while time.monotonic() - start < 600 and not submitted:
