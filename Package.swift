@@ -121,6 +121,7 @@ let package = Package(
                 .product(name: "NIOCore", package: "swift-nio"),
                 "FileTailing",
                 "Checkpointing",
+                "FerryTestSupport",
                 .product(name: "Logging", package: "swift-log"),
             ],
             path: "Tests/FerryTestKit"
@@ -131,6 +132,7 @@ let package = Package(
             name: "FerryTestSupport",
             dependencies: [
                 "KafkaWire",
+                "Checkpointing",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),

@@ -32,17 +32,7 @@ extension TailerLoop {
     private func open(_ id: TailedFileID) {
         guard let file = table.file(id) else { return }
         let now = MonotonicClock.milliseconds()
-        let descriptor = Glibc.open(file.path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK)
-        guard descriptor >= 0 else {
-            perform(table.openFailed(id, errno: errno, now: now))
-            return
-        }
-        guard let status = Self.status(of: descriptor), status.isRegular else {
-            close(descriptor)
-            perform(table.openFailed(id, errno: ENOENT, now: now))
-            return
-        }
-        descriptors[id] = descriptor
+        guard let (descriptor, status) = openRegular(id, path: file.path, now: now) else { return }
         let fingerprint = (try? FileFingerprinting.fingerprint(descriptor: descriptor).get()) ?? .empty
         let identity = FileIdentity(device: status.status.device, inode: status.status.inode, fingerprint: fingerprint)
         let input = configuration.inputs[file.input]
@@ -59,20 +49,27 @@ extension TailerLoop {
             id, status: status.status, identity: identity, decision: decision, endBoundary: boundary, now: now))
     }
 
-    private func reopen(_ id: TailedFileID) {
-        guard let file = table.file(id) else { return }
-        let now = MonotonicClock.milliseconds()
-        let descriptor = Glibc.open(file.path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK)
+    /// Opens `path` for reading and keeps the descriptor for `id`; a failure (or a path that is not a
+    /// regular file) is reported to the table, which schedules the retry.
+    private func openRegular(_ id: TailedFileID, path: String, now: Int64) -> (Int32, (status: FileStatus, isRegular: Bool))? {
+        let descriptor = Glibc.open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK)
         guard descriptor >= 0 else {
             perform(table.openFailed(id, errno: errno, now: now))
-            return
+            return nil
         }
         guard let status = Self.status(of: descriptor), status.isRegular else {
             close(descriptor)
             perform(table.openFailed(id, errno: ENOENT, now: now))
-            return
+            return nil
         }
         descriptors[id] = descriptor
+        return (descriptor, status)
+    }
+
+    private func reopen(_ id: TailedFileID) {
+        guard let file = table.file(id) else { return }
+        let now = MonotonicClock.milliseconds()
+        guard let (descriptor, status) = openRegular(id, path: file.path, now: now) else { return }
         var same = status.status.device == file.identity.device && status.status.inode == file.identity.inode
         if same { same = (try? FileFingerprinting.matches(file.identity.fingerprint, descriptor: descriptor).get()) ?? false }
         if same, let marker = file.marker {

@@ -12,28 +12,6 @@ import Testing
 struct CheckpointCrashTests {
     static let entryCount = 2000
 
-    /// Must stay identical to `CheckpointCrashChild.entries(seed:generation:count:)` in FerryTestKit.
-    static func expectedEntries(seed: UInt64, generation: UInt64, count: Int) -> [CheckpointEntry] {
-        (0..<count).map { index in
-            let key = seed ^ (UInt64(index) << 32)
-            let offset = Int64(generation) * 4096 + Int64(mix(key ^ generation) % 4096)
-            return CheckpointEntry(
-                identity: FileIdentity(
-                    device: 64769, inode: 10_000 + UInt64(index) * 7,
-                    fingerprint: FileFingerprint(length: 1024, hash: mix(key))
-                ),
-                path: "/var/log/crash/app-\(index).log",
-                inputName: index % 3 == 0 ? "system" : "apps",
-                committedOffset: offset,
-                marker: OffsetMarker(length: 64, hash: mix(UInt64(offset) ^ key)),
-                knownSize: offset + Int64(mix(key ^ ~generation) % 100_000),
-                updatedAt: WallClockTime(millisecondsSinceEpoch: 1_700_000_000_000 + Int64(generation)),
-                lastAcknowledgedAt: WallClockTime(millisecondsSinceEpoch: 1_700_000_000_000 + Int64(generation)),
-                goneSince: index % 10 == 0 ? WallClockTime(millisecondsSinceEpoch: 1_699_999_000_000) : nil
-            )
-        }
-    }
-
     /// `ferry-testkit`: in `FERRY_PRODUCTS_DIR` if set, else next to this test executable (the products of
     /// the scratch path being tested), else in ``PackageLocation/productsDirectory``. (Swift Testing runs have
     /// no `.xctest` bundle, so `PackageLocation` falls back to `.build/debug`, which may hold another build.)
@@ -43,13 +21,6 @@ struct CheckpointCrashTests {
         let beside = (running as NSString).deletingLastPathComponent + "/ferry-testkit"
         if FileManager.default.isExecutableFile(atPath: beside) { return beside }
         return PackageLocation.productsDirectory + "/ferry-testkit"
-    }
-
-    static func mix(_ value: UInt64) -> UInt64 {
-        var z = value &+ 0x9E37_79B9_7F4A_7C15
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
     }
 
     @Test("SIGKILL at random moments, 200 times: the reloaded checkpoint is valid and within bounds")
@@ -113,15 +84,15 @@ struct CheckpointCrashTests {
                 continue
             }
             #expect(generation >= floor && generation <= ceiling, "round \(round), seed \(seed): generation \(generation) outside \(floor)...\(ceiling)")
-            let lowest = Self.expectedEntries(seed: seed, generation: floor, count: Self.entryCount)
-            let highest = Self.expectedEntries(seed: seed, generation: ceiling, count: Self.entryCount)
+            let lowest = CrashSnapshots.entries(seed: seed, generation: floor, count: Self.entryCount)
+            let highest = CrashSnapshots.entries(seed: seed, generation: ceiling, count: Self.entryCount)
             var outOfBounds = 0
             for (index, entry) in loaded.entries.enumerated()
             where entry.committedOffset < lowest[index].committedOffset || entry.committedOffset > highest[index].committedOffset {
                 outOfBounds += 1
             }
             #expect(outOfBounds == 0, "round \(round): \(outOfBounds) offsets outside [last returned, last requested]")
-            #expect(loaded.entries == Self.expectedEntries(seed: seed, generation: generation, count: Self.entryCount),
+            #expect(loaded.entries == CrashSnapshots.entries(seed: seed, generation: generation, count: Self.entryCount),
                     "round \(round): generation \(generation) is not the snapshot committed as \(generation)")
         }
         print("checkpoint crash test: \(kills) SIGKILLs, \(killedMidCommit) between 'requested' and 'returned', \(commitsReturned) commits returned, final generation \(floor)...\(ceiling), seed \(seed)")

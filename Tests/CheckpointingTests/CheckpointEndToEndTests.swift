@@ -61,7 +61,7 @@ struct CheckpointEndToEndTests {
         var rotations = 0
         for index in 0..<3 {
             let path = logs + "/app\(index).log"
-            FileManager.default.createFile(atPath: path, contents: nil)
+            #expect(FileManager.default.createFile(atPath: path, contents: nil))
             files.append(TrackedFile(path: path, key: nextKey, readOffset: 0))
             nextKey += 1
         }

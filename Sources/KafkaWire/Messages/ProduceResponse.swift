@@ -28,22 +28,8 @@ public struct ProduceResponse: KafkaResponse {
         }
     }
 
-    /// The leader a partition moved to (tagged field 0 of a partition, v10+).
-    public struct LeaderIdAndEpoch: Hashable, Sendable {
-        /// The new leader's broker id, -1 if unknown.
-        public var leaderId: Int32
-        /// The new leader's epoch, -1 if unknown.
-        public var leaderEpoch: Int32
-        /// Tags this code does not know.
-        public var unknownTaggedFields: [KafkaTaggedField]
-
-        /// Makes a value; the defaults mean "unknown" and are not written.
-        public init(leaderId: Int32 = -1, leaderEpoch: Int32 = -1, unknownTaggedFields: [KafkaTaggedField] = []) {
-            self.leaderId = leaderId
-            self.leaderEpoch = leaderEpoch
-            self.unknownTaggedFields = unknownTaggedFields
-        }
-    }
+    /// The leader a partition moved to (see ``KafkaLeaderIdAndEpoch``).
+    public typealias LeaderIdAndEpoch = KafkaLeaderIdAndEpoch
 
     /// The outcome for one partition.
     public struct PartitionProduceResponse: Hashable, Sendable {
@@ -110,28 +96,8 @@ public struct ProduceResponse: KafkaResponse {
         }
     }
 
-    /// A broker named by a ``LeaderIdAndEpoch`` (top-level tagged field 0, v10+).
-    public struct NodeEndpoint: Hashable, Sendable {
-        /// The broker id.
-        public var nodeId: Int32
-        /// The broker's host name.
-        public var host: String
-        /// The broker's port.
-        public var port: Int32
-        /// The broker's rack, or `nil`.
-        public var rack: String?
-        /// Tags this code does not know.
-        public var unknownTaggedFields: [KafkaTaggedField]
-
-        /// Makes an endpoint.
-        public init(nodeId: Int32 = 0, host: String = "", port: Int32 = 0, rack: String? = nil, unknownTaggedFields: [KafkaTaggedField] = []) {
-            self.nodeId = nodeId
-            self.host = host
-            self.port = port
-            self.rack = rack
-            self.unknownTaggedFields = unknownTaggedFields
-        }
-    }
+    /// A broker named by a ``LeaderIdAndEpoch`` (see ``KafkaNodeEndpoint``).
+    public typealias NodeEndpoint = KafkaNodeEndpoint
 
     /// The outcome per topic.
     public var responses: [TopicProduceResponse]
@@ -177,17 +143,7 @@ public struct ProduceResponse: KafkaResponse {
         buffer.writeInteger(throttleTimeMs)
         var known: [KafkaTaggedField] = []
         if version >= 10, !nodeEndpoints.isEmpty {
-            known.append(try KafkaTaggedField(tag: 0) { buffer in
-                try buffer.writeKafkaArray(nodeEndpoints, compact: true) { buffer, node in
-                    buffer.writeInteger(node.nodeId)
-                    buffer.writeKafkaString(node.host, compact: true)
-                    buffer.writeInteger(node.port)
-                    buffer.writeKafkaNullableString(node.rack, compact: true)
-                    try Self.writeTaggedFields(
-                        [], unknown: node.unknownTaggedFields, into: &buffer, flexible: true, field: "node_endpoints",
-                        version: version)
-                }
-            })
+            known.append(try Self.taggedNodeEndpoints(nodeEndpoints, version: version))
         }
         try Self.writeTaggedFields(
             known, unknown: unknownTaggedFields, into: &buffer, flexible: flexible, field: "_tagged_fields", version: version)
@@ -212,13 +168,7 @@ public struct ProduceResponse: KafkaResponse {
         }
         var known: [KafkaTaggedField] = []
         if version >= 10, partition.currentLeader != LeaderIdAndEpoch() {
-            known.append(try KafkaTaggedField(tag: 0) { buffer in
-                buffer.writeInteger(partition.currentLeader.leaderId)
-                buffer.writeInteger(partition.currentLeader.leaderEpoch)
-                try writeTaggedFields(
-                    [], unknown: partition.currentLeader.unknownTaggedFields, into: &buffer, flexible: true,
-                    field: "partition_responses.current_leader", version: version)
-            })
+            known.append(try taggedLeader(partition.currentLeader, tag: 0, field: "partition_responses.current_leader", version: version))
         }
         try writeTaggedFields(
             known, unknown: partition.unknownTaggedFields, into: &buffer, flexible: flexible,
@@ -248,16 +198,7 @@ public struct ProduceResponse: KafkaResponse {
         for field in try reader.taggedFields() {
             switch field.tag {
             case 0 where version >= 10:
-                nodeEndpoints = try reader.decodeTagged(field, "node_endpoints") { reader in
-                    try reader.boundedArray("node_endpoints", compact: true, minimumElementSize: 11) { reader in
-                        NodeEndpoint(
-                            nodeId: try reader.int32("node_endpoints.node_id"),
-                            host: try reader.string("node_endpoints.host", compact: true),
-                            port: try reader.int32("node_endpoints.port"),
-                            rack: try reader.nullableString("node_endpoints.rack", compact: true),
-                            unknownTaggedFields: try reader.taggedFields("node_endpoints._tagged_fields"))
-                    }
-                }
+                nodeEndpoints = try reader.taggedNodeEndpoints(field)
             default:
                 unknownTaggedFields.append(field)
             }
@@ -287,12 +228,7 @@ public struct ProduceResponse: KafkaResponse {
         for field in try reader.taggedFields("partition_responses._tagged_fields") {
             switch field.tag {
             case 0 where version >= 10:
-                partition.currentLeader = try reader.decodeTagged(field, "partition_responses.current_leader") { reader in
-                    LeaderIdAndEpoch(
-                        leaderId: try reader.int32("current_leader.leader_id"),
-                        leaderEpoch: try reader.int32("current_leader.leader_epoch"),
-                        unknownTaggedFields: try reader.taggedFields("current_leader._tagged_fields"))
-                }
+                partition.currentLeader = try reader.taggedLeader(field, field: "partition_responses.current_leader")
             default:
                 partition.unknownTaggedFields.append(field)
             }
