@@ -16,9 +16,10 @@ struct ProduceCommand: AsyncParsableCommand {
         commandName: "produce",
         abstract: "Send lines to a Kafka topic, one record per line (like kcat -P).",
         discussion: """
-            A line is the bytes before a newline, without a trailing carriage return; a last line without a
-            newline is sent too, and empty lines are sent as empty records. The exit status is 0 only when
-            the broker acknowledged every record; 1 when some were not delivered; 2 on bad arguments.
+            A line is the bytes before a newline, without a trailing carriage return; a last line without a \
+            newline is sent too, and empty lines are sent as empty records. The exit status is 0 only when \
+            the broker acknowledged every record; 1 when some were not delivered (or the input cannot be read); \
+            64 on bad arguments.
             """)
 
     @Option(name: [.short, .customLong("brokers")], help: "Bootstrap brokers, host:port[,host:port...] (bootstrap.servers).")
@@ -27,19 +28,19 @@ struct ProduceCommand: AsyncParsableCommand {
     @Option(name: [.short, .long], help: "The topic.")
     var topic: String
 
-    @Option(name: .long, help: "Read lines from this file instead of standard input.")
+    @Option(name: [.customShort("l"), .long], help: "Read lines from this file instead of standard input (like kcat -l).")
     var file: String?
 
     @Option(name: [.short, .long], help: "A fixed key for every record.")
     var key: String?
 
-    @Option(name: .customLong("key-delimiter"), help: "Split each line at the first occurrence of this byte into key and value (like kcat -K).")
+    @Option(name: [.customShort("K"), .customLong("key-delimiter")], help: "Split each line at the first occurrence of this byte into key and value (like kcat -K).")
     var keyDelimiter: String?
 
     @Option(name: [.short, .long], help: "Send every record to this partition.")
     var partition: Int32?
 
-    @Option(name: [.short, .customLong("compression")], help: "none, gzip or lz4 (compression.type).")
+    @Option(name: [.customShort("z"), .customLong("compression")], help: "none, gzip or lz4 (compression.type), like kcat -z.")
     var compression: String?
 
     @Option(name: .long, help: "all, -1, 0 or 1 (acks).")
@@ -59,7 +60,7 @@ struct ProduceCommand: AsyncParsableCommand {
         let logger = Logger(label: "ferry.produce")
         var settings: [String: String] = [
             "bootstrap.servers": brokers, "client.id": "ferry-produce", "linger.ms": "10", "batch.size": "1048576",
-            "max.request.size": "4194304",
+            "max.request.size": "4194304", "buffer.memory": "8388608",
         ]
         if let compression { settings["compression.type"] = compression }
         if let acks { settings["acks"] = acks }
@@ -92,7 +93,7 @@ struct ProduceCommand: AsyncParsableCommand {
         } catch {
             await producer.close(timeout: .seconds(1))
             FileHandleStream.standardError.write("ferry produce: \(error)\n")
-            throw ExitCode(2)
+            throw ExitCode(1)
         }
         var sent: UInt64 = 0
         var refused: UInt64 = 0

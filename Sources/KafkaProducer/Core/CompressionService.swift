@@ -40,7 +40,10 @@ final class CompressionService: Sendable {
             let result = Result {
                 let compressor = try borrow()
                 defer { compressors.withLockedValue { $0.append(compressor) } }
-                return try box.builder.seal(with: compressor.compressor)
+                var sealed = try box.builder.seal(with: compressor.compressor)
+                // A batch may wait in buffer.memory (which counts its compressed size) until it is sent.
+                sealed.shrink(slack: 16 << 10)
+                return sealed
             }
             recycle(box.builder)
             done(info, result)

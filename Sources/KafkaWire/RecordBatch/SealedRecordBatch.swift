@@ -24,6 +24,20 @@ public struct SealedRecordBatch: Sendable {
     /// Size of the batch on the wire.
     public var sizeInBytes: Int { buffer.readableBytes }
 
+    /// Bytes allocated for the batch: sealing allocates the codec's worst case, which can be several
+    /// times what compression produced.
+    public var capacity: Int { buffer.capacity }
+
+    /// Moves the batch into a buffer of its exact size when the allocation exceeds it by more than
+    /// `slack` bytes (one copy of the compressed bytes), so that batches waiting to be sent hold what
+    /// they weigh and not the codec's worst case.
+    public mutating func shrink(slack: Int) {
+        guard buffer.capacity - buffer.readableBytes > slack else { return }
+        var exact = ByteBufferAllocator().buffer(capacity: buffer.readableBytes)
+        exact.writeImmutableBuffer(buffer)
+        buffer = exact
+    }
+
     /// Writes the base offset (0 from a producer), partition leader epoch, producer id, epoch and base
     /// sequence (-1 each without idempotence), the transactional bit, then the CRC-32C over attributes..end.
     public mutating func stamp(
