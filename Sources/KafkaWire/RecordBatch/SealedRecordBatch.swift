@@ -28,11 +28,13 @@ public struct SealedRecordBatch: Sendable {
     /// times what compression produced.
     public var capacity: Int { buffer.capacity }
 
-    /// Moves the batch into a buffer of its exact size when the allocation exceeds it by more than
-    /// `slack` bytes (one copy of the compressed bytes), so that batches waiting to be sent hold what
-    /// they weigh and not the codec's worst case.
+    /// Moves the batch into a smaller buffer (one copy of the compressed bytes) when at least half of its
+    /// allocation and more than `slack` bytes are unused, so that batches waiting to be sent hold about
+    /// what they weigh and not the codec's worst case. NIO rounds capacities up to a power of two, so the
+    /// new buffer is less than twice the batch, and smaller than the old one.
     public mutating func shrink(slack: Int) {
-        guard buffer.capacity - buffer.readableBytes > slack else { return }
+        let unused = buffer.capacity - buffer.readableBytes
+        guard unused > slack, buffer.capacity >= 2 * buffer.readableBytes else { return }
         var exact = ByteBufferAllocator().buffer(capacity: buffer.readableBytes)
         exact.writeImmutableBuffer(buffer)
         buffer = exact

@@ -153,6 +153,27 @@ struct RecordBatchTests {
         #expect(try RecordBatch.decodeAll(sealed.buffer, maximumRecordsSize: 32 << 20).first?.records.count == 16)
     }
 
+    @Test("shrink moves a compressed batch into a buffer of its size, bytes unchanged")
+    func shrinkToSize() throws {
+        var builder = RecordBatchBuilder()
+        for index in 0..<2_000 {
+            builder.append(timestamp: Int64(index), key: nil, value: Array("GET /index.html 200 \(index % 10)".utf8))
+        }
+        var sealed = try builder.seal(with: try BatchCompressor(.lz4))
+        sealed.stamp()
+        let before = Array(sealed.buffer.readableBytesView)
+        let allocated = sealed.capacity
+        #expect(allocated >= 2 * sealed.sizeInBytes, "LZ4's bound is far above what this batch compresses to")
+        sealed.shrink(slack: 16_384)
+        #expect(sealed.capacity < allocated && sealed.capacity < 2 * sealed.sizeInBytes)
+        #expect(Array(sealed.buffer.readableBytesView) == before)
+        #expect(try RecordBatch.decodeAll(sealed.buffer).first?.records.count == 2_000)
+        let shrunk = sealed.capacity
+        sealed.shrink(slack: 0)
+        #expect(sealed.capacity == shrunk, "a buffer less than twice the batch is left alone")
+        #expect(Array(sealed.buffer.readableBytesView) == before)
+    }
+
     @Test("attributes carry codec, timestamp type, transactional and control bits")
     func attributes() {
         let attributes = RecordBatchAttributes(compression: .lz4, logAppendTime: true, isTransactional: true, isControl: false)
