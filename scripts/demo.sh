@@ -63,7 +63,7 @@ echo "== ferry's log"
 sed 's/^/   /' "$work/ferry.log"
 
 echo "== what arrived in Kafka (read with librdkafka, not Ferry):"
-$PY scripts/verify/consume.py --bootstrap "127.0.0.1:$port" --topic demo-logs --out "$work/dump.bin" --count 15 --idle 5 >/dev/null
+$PY scripts/verify/consume.py --bootstrap "127.0.0.1:$port" --topic demo-logs --out "$work/dump.bin" --count 14 --idle 3 >/dev/null
 $PY - "$work/dump.bin" <<'PYEOF'
 import sys
 sys.path.insert(0, "scripts/verify")
