@@ -177,10 +177,21 @@ ruleset(name="kafka" queue.type="Direct") {{
                         submitted = True
             except (OSError, ValueError, IndexError):
                 pass
+        peak = proc_cpu_and_peak(process.pid)[1]
         process.send_signal(signal.SIGTERM)
-        _, _, usage = os.wait4(process.pid, 0)
+        # Peak RSS from the process's own VmHWM, read until it exits: wait4's ru_maxrss would carry this
+        # Python process's high-water mark (subprocess starts children with vfork, and exec keeps it).
+        while True:
+            pid, _, usage = os.wait4(process.pid, os.WNOHANG)
+            if pid == process.pid:
+                break
+            try:
+                peak = max(peak, proc_cpu_and_peak(process.pid)[1])
+            except (OSError, IndexError, ValueError):
+                pass
+            time.sleep(0.02)
         wall = time.monotonic() - start
-        return wall, usage.ru_utime + usage.ru_stime, usage.ru_maxrss
+        return wall, usage.ru_utime + usage.ru_stime, peak
 
     def run(self):
         self.start_broker()

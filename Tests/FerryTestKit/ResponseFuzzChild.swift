@@ -1,3 +1,4 @@
+import FerryTestSupport
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -61,12 +62,10 @@ enum ResponseFuzzChild {
         total.add(fuzz(CreateTopicsResponse.self, iterations: iterations, seed: seed &+ 7))
         total.add(fuzz(ListOffsetsResponse.self, iterations: iterations, seed: seed &+ 8))
         total.add(fuzz(FetchResponse.self, iterations: iterations, seed: seed &+ 9))
-        var usage = rusage()
-        getrusage(__rusage_who_t(RUSAGE_SELF.rawValue), &usage)
         print(
             "fuzz-responses total frames=\(total.frames) decoded=\(total.decoded) decode_errors=\(total.decodeErrors) "
                 + "frame_errors=\(total.frameErrors) incomplete=\(total.incompleteFrames) largest_frame=\(total.largestFrame) "
-                + "max_rss_kib=\(usage.ru_maxrss) violations=\(total.violations.count)")
+                + "max_rss_kib=\(PeakMemory.ownHighWaterKiB() ?? -1) violations=\(total.violations.count)")
         for violation in total.violations.prefix(20) {
             print("violation: \(violation)")
         }

@@ -5,20 +5,22 @@ import Glibc
 #endif
 
 /// `ferry run` as a child process, for end-to-end tests: its output goes to a log file, it is stopped with
-/// SIGTERM or killed with SIGKILL (only this PID), and its exit status and peak memory (`ru_maxrss`, from
-/// `wait4`) are collected.
+/// SIGTERM or killed with SIGKILL (only this PID), and its exit status and peak memory are collected (the
+/// process's own `VmHWM`, read until it exits; see ``PeakMemory`` for why not `ru_maxrss`).
 public final class AgentProcess {
     /// How the process ended.
     public struct Exit: Sendable {
         /// The exit status, or 128 + signal.
         public var status: Int32
-        /// Peak resident memory in KiB.
+        /// Peak resident memory in KiB (`VmHWM` as last read before the process ended).
         public var maxResidentKiB: Int
     }
 
     public let pid: pid_t
     public let logPath: String
     private var exit: Exit?
+    /// The largest `VmHWM` read so far.
+    private var peakKiB = 0
 
     /// Starts `ferry run --config config` (the `ferry` built next to the tests).
     public init(config: String, logPath: String, logLevel: String = "info", environment: [String: String] = [:]) throws {
@@ -67,6 +69,7 @@ public final class AgentProcess {
     /// SIGTERM, then waits (SIGKILL after `timeout` s).
     @discardableResult
     public func terminate(timeout: Double = 60) -> Exit {
+        samplePeak()
         if exit == nil { _ = Glibc.kill(pid, SIGTERM) }
         if let done = wait(timeout: timeout) { return done }
         _ = Glibc.kill(pid, SIGKILL)
@@ -76,6 +79,7 @@ public final class AgentProcess {
     /// SIGKILL, and waits.
     @discardableResult
     public func kill() -> Exit {
+        samplePeak()
         if exit == nil { _ = Glibc.kill(pid, SIGKILL) }
         return wait(timeout: 10) ?? Exit(status: -1, maxResidentKiB: 0)
     }
@@ -84,6 +88,7 @@ public final class AgentProcess {
     public func wait(timeout: Double) -> Exit? {
         let deadline = Date().addingTimeInterval(timeout)
         while Date() < deadline {
+            samplePeak()
             if let done = reap(blocking: false) { return done }
             usleep(20_000)
         }
@@ -97,20 +102,19 @@ public final class AgentProcess {
         let result = wait4(pid, &status, blocking ? 0 : WNOHANG, &usage)
         guard result == pid else { return nil }
         let code: Int32 = (status & 0x7F) == 0 ? (status >> 8) & 0xFF : 128 + (status & 0x7F)
-        let done = Exit(status: code, maxResidentKiB: usage.ru_maxrss)
+        let done = Exit(status: code, maxResidentKiB: peakKiB)
         exit = done
         return done
+    }
+
+    /// Reads `VmHWM` while the process exists (it is gone, or a zombie without memory, after it ends).
+    private func samplePeak() {
+        if exit == nil, let kib = PeakMemory.highWaterKiB(pid: pid) { peakKiB = max(peakKiB, kib) }
     }
 
     /// The log so far.
     public var log: String { (try? String(contentsOfFile: logPath, encoding: .utf8)) ?? "" }
 
     /// Resident memory now (KiB), from /proc.
-    public var residentKiB: Int? {
-        guard let status = try? String(contentsOfFile: "/proc/\(pid)/status", encoding: .utf8) else { return nil }
-        for line in status.split(separator: "\n") where line.hasPrefix("VmRSS:") {
-            return Int(line.split(separator: " ").dropFirst().first ?? "")
-        }
-        return nil
-    }
+    public var residentKiB: Int? { PeakMemory.residentKiB(pid: pid) }
 }

@@ -74,6 +74,24 @@ struct RecordBatchTests {
         }
     }
 
+    @Test("hardware and table CRC-32C agree on long inputs (the three-lane path), chained or not")
+    func crcAgreementLong() {
+        var random = SeededGenerator(seed: 0x5EED_0004)
+        let data = random.bytes(200_000)
+        data.withUnsafeBytes { bytes in
+            for _ in 0..<200 {
+                let start = Int.random(in: 0..<100, using: &random)
+                let length = Int.random(in: 3000..<(bytes.count - start), using: &random)
+                let slice = UnsafeRawBufferPointer(rebasing: bytes[start..<(start + length)])
+                let expected = ferry_crc32c_extend_portable(0, slice.baseAddress, length)
+                #expect(ferry_crc32c_extend(0, slice.baseAddress, length) == expected)
+                let cut = Int.random(in: 0...length, using: &random)
+                let first = ferry_crc32c_extend(0, slice.baseAddress, cut)
+                #expect(ferry_crc32c_extend(first, slice.baseAddress! + cut, length - cut) == expected)
+            }
+        }
+    }
+
     @Test(
         "the fast builder writes the same bytes as the reference encoder (golden), for every codec",
         arguments: [RecordBatchCompression.none, .gzip, .lz4])
