@@ -54,7 +54,18 @@ enum WireBenchmark {
         if only == nil || only!.contains("breakdown") {
             let build = measure(runs: runs) { buildOnly(corpus) }
             print("")
-            print("breakdown: record encoding alone (no compression, no CRC) \(format3(build)) s = \(format1(build * 1e9 / Double(lines))) ns/line")
+            print("breakdown: record encoding alone, lines read from the whole corpus in memory (no compression, no CRC) \(format3(build)) s = \(format1(build * 1e9 / Double(lines))) ns/line")
+            let memcpy = measure(runs: runs) { rawCodec(corpus, codec: .none, level: 0) }
+            let encode = measure(runs: runs) { _ = try? encodeBatches(corpus, codec: .none, level: 0, upTo: .encode) }
+            print("breakdown: lines staged in the read buffer and encoded as records (no codec, no CRC) \(format3(encode)) s, the staging alone \(format3(memcpy)) s")
+            for (name, codec) in [("lz4", RecordBatchCompression.lz4), ("none", .none)] where only?.contains(name) ?? true {
+                let (sealed, stamped) = measurePair(runs: runs) {
+                    _ = try? encodeBatches(corpus, codec: codec, level: 0, upTo: .seal)
+                } _: {
+                    _ = try? encodeBatches(corpus, codec: codec, level: 0, upTo: .stamp)
+                }
+                print("breakdown \(name): staged + encoded + codec \(format3(sealed)) s; + CRC-32C \(format3(stamped)) s")
+            }
         }
         print("")
         print("CRC-32C alone over the corpus: \(format1(mb / crcSpeed)) MB/s (hardware: \(ferry_crc32c_hardware_available() == 1 ? "yes" : "no"))")
@@ -65,7 +76,9 @@ enum WireBenchmark {
 
     /// Our path: the lines arrive in a 1 MiB read buffer, as `read(2)` delivers a file; records are
     /// appended from there with the fast builder, sealed (compressed) every 1 MiB, stamped (CRC).
-    static func encodeBatches(_ corpus: LogCorpus, codec: RecordBatchCompression, level: Int32) throws -> Int {
+    static func encodeBatches(
+        _ corpus: LogCorpus, codec: RecordBatchCompression, level: Int32, upTo stage: Stage = .stamp
+    ) throws -> Int {
         let compressor = try BatchCompressor(codec, level: codec == .gzip ? level : nil)
         var total = 0
         var builder = RecordBatchBuilder(capacity: 1 << 20)
@@ -88,9 +101,16 @@ enum WireBenchmark {
                         let offset = corpus.starts[index] - start
                         let value = UnsafeRawBufferPointer(start: staged.baseAddress! + offset, count: corpus.lengths[index])
                         if builder.sizeInBytes + value.count + 16 > limit {
-                            var sealed = try builder.seal(with: compressor)
-                            sealed.stamp(producerId: 1, producerEpoch: 0, baseSequence: Int32(index))
-                            total += sealed.sizeInBytes
+                            if stage == .encode {
+                                total += builder.sizeInBytes
+                                builder.reset()
+                            } else {
+                                var sealed = try builder.seal(with: compressor)
+                                if stage == .stamp {
+                                    sealed.stamp(producerId: 1, producerEpoch: 0, baseSequence: Int32(index))
+                                }
+                                total += sealed.sizeInBytes
+                            }
                         }
                         builder.append(timestamp: 1_732_400_000_000, key: nil, value: value, headerCount: 0, headersSize: 0) { _ in }
                     }
@@ -103,6 +123,16 @@ enum WireBenchmark {
             total += sealed.sizeInBytes
         }
         return total
+    }
+
+    /// How far ``encodeBatches(_:codec:level:upTo:)`` goes, for the breakdown.
+    enum Stage {
+        /// Records only (the builder is emptied every 1 MiB).
+        case encode
+        /// Records and the codec.
+        case seal
+        /// Records, codec and CRC-32C: the whole path.
+        case stamp
     }
 
     /// The size of the read buffer both paths get their lines in.

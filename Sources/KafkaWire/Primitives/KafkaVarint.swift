@@ -33,6 +33,8 @@ public enum KafkaVarint {
     /// Number of bytes the unsigned varint encoding of `value` takes.
     @inlinable
     public static func size(unsigned value: UInt64) -> Int {
+        if value < 0x80 { return 1 }
+        if value < 0x4000 { return 2 }
         // 7 payload bits per byte; a value of 0 still takes one byte.
         let bits = 64 - (value | 1).leadingZeroBitCount
         return (bits + 6) / 7
@@ -49,6 +51,17 @@ public enum KafkaVarint {
     @inlinable @inline(__always)
     @discardableResult
     public static func encode(unsigned value: UInt64, to pointer: UnsafeMutableRawPointer) -> Int {
+        // One and two bytes (lengths up to 8 KiB, deltas, counts: nearly every varint of a log batch) with
+        // one store each; longer ones byte by byte.
+        if value < 0x80 {
+            pointer.storeBytes(of: UInt8(truncatingIfNeeded: value), as: UInt8.self)
+            return 1
+        }
+        if value < 0x4000 {
+            let twoBytes = UInt16(truncatingIfNeeded: (value & 0x7F) | 0x80 | ((value >> 7) << 8))
+            pointer.storeBytes(of: twoBytes.littleEndian, as: UInt16.self)
+            return 2
+        }
         var value = value
         var index = 0
         while value >= 0x80 {
