@@ -66,6 +66,19 @@ enum WireBenchmark {
                 }
                 print("breakdown \(name): staged + encoded + codec \(format3(sealed)) s; + CRC-32C \(format3(stamped)) s")
             }
+            // Kafka's format itself: the C codec alone on the records sections Ferry writes (no Ferry code
+            // timed), next to the same codec on the bare lines. The difference is the price of the bytes the
+            // format adds between lines, which every Kafka producer pays.
+            let sections = try recordsSections(corpus)
+            for (name, codec, level) in [("lz4", RecordBatchCompression.lz4, Int32(0)), ("gzip-1", .gzip, 1)]
+            where only?.contains(name) ?? true {
+                let (onLines, onRecords) = measurePair(runs: runs) {
+                    rawCodec(corpus.bytes, ends: Array(stride(from: chunkSize, to: corpus.bytes.count, by: chunkSize)) + [corpus.bytes.count], staged: false, codec: codec, level: level)
+                } _: {
+                    rawCodec(sections.bytes, ends: sections.ends, staged: false, codec: codec, level: level)
+                }
+                print("format \(name): the C codec alone on the lines \(format3(onLines)) s, on the records sections Ferry writes (\(sections.bytes.count) B) \(format3(onRecords)) s: +\(format1((onRecords - onLines) / onLines * 100))% from Kafka's record framing")
+            }
         }
         print("")
         print("CRC-32C alone over the corpus: \(format1(mb / crcSpeed)) MB/s (hardware: \(ferry_crc32c_hardware_available() == 1 ? "yes" : "no"))")
@@ -157,7 +170,38 @@ enum WireBenchmark {
 
     /// The floor: the C library over the same line bytes, in 1 MiB chunks (for none: a memcpy).
     static func rawCodec(_ corpus: LogCorpus, codec: RecordBatchCompression, level: Int32) {
-        let chunk = 1 << 20
+        let ends = Array(stride(from: chunkSize, to: corpus.bytes.count, by: chunkSize)) + [corpus.bytes.count]
+        rawCodec(corpus.bytes, ends: ends, staged: true, codec: codec, level: level)
+    }
+
+    /// The records sections of the batches ``encodeBatches(_:codec:level:upTo:)`` makes, uncompressed, one
+    /// after the other, and where each ends: what the codec compresses in Ferry's path.
+    static func recordsSections(_ corpus: LogCorpus) throws -> (bytes: [UInt8], ends: [Int]) {
+        let copier = try BatchCompressor(.none)
+        var bytes: [UInt8] = []
+        var ends: [Int] = []
+        var builder = RecordBatchBuilder(capacity: 1 << 20)
+        func flush() throws {
+            let sealed = try builder.seal(with: copier)
+            let buffer = sealed.buffer
+            bytes += buffer.getBytes(at: buffer.readerIndex + 61, length: buffer.readableBytes - 61) ?? []
+            ends.append(bytes.count)
+        }
+        try corpus.bytes.withUnsafeBytes { source in
+            for line in 0..<corpus.count {
+                let value = UnsafeRawBufferPointer(rebasing: source[corpus.starts[line]..<(corpus.starts[line] + corpus.lengths[line])])
+                if builder.sizeInBytes + value.count + 16 > 1 << 20 { try flush() }
+                builder.append(timestamp: 1_732_400_000_000, key: nil, value: value, headerCount: 0, headersSize: 0) { _ in }
+            }
+        }
+        if !builder.isEmpty { try flush() }
+        return (bytes, ends)
+    }
+
+    /// The C library over `bytes` cut at `ends` (each piece at most ``chunkSize``), each piece copied first
+    /// into a read buffer when `staged`.
+    static func rawCodec(_ source: [UInt8], ends: [Int], staged stage: Bool, codec: RecordBatchCompression, level: Int32) {
+        let chunk = chunkSize
         var output = [UInt8](repeating: 0, count: chunk * 2 + 65536)
         var stream = z_stream()
         if codec == .gzip {
@@ -169,15 +213,18 @@ enum WireBenchmark {
         preferences.frameInfo.blockMode = LZ4F_blockIndependent
         if codec == .lz4 { LZ4F_createCompressionContext(&context, UInt32(LZ4F_VERSION)) }
         var readBuffer = [UInt8](repeating: 0, count: chunkSize)
-        corpus.bytes.withUnsafeBytes { bytes in
+        source.withUnsafeBytes { bytes in
             output.withUnsafeMutableBytes { out in
               readBuffer.withUnsafeMutableBytes { staged in
                 var start = 0
-                while start < bytes.count {
-                    let length = min(chunk, bytes.count - start)
-                    // "read(2)" into the same kind of buffer, then the codec on it.
-                    staged.baseAddress!.copyMemory(from: bytes.baseAddress! + start, byteCount: length)
-                    let input = UnsafeRawPointer(staged.baseAddress!)
+                for end in ends {
+                    let length = min(chunk, end - start)
+                    var input = UnsafeRawPointer(bytes.baseAddress! + start)
+                    if stage {
+                        // "read(2)" into the same kind of buffer, then the codec on it.
+                        staged.baseAddress!.copyMemory(from: bytes.baseAddress! + start, byteCount: length)
+                        input = UnsafeRawPointer(staged.baseAddress!)
+                    }
                     switch codec {
                     case .gzip:
                         deflateReset(&stream)
@@ -193,7 +240,7 @@ enum WireBenchmark {
                     default:
                         memcpy(out.baseAddress!, input, length)
                     }
-                    start += length
+                    start = end
                 }
               }
             }
