@@ -73,7 +73,7 @@ enum WireBenchmark {
             for (name, codec, level) in [("lz4", RecordBatchCompression.lz4, Int32(0)), ("gzip-1", .gzip, 1)]
             where only?.contains(name) ?? true {
                 let (onLines, onRecords) = measurePair(runs: runs) {
-                    rawCodec(corpus.bytes, ends: Array(stride(from: chunkSize, to: corpus.bytes.count, by: chunkSize)) + [corpus.bytes.count], staged: false, codec: codec, level: level)
+                    rawCodec(corpus.bytes, ends: chunkEnds(corpus), staged: false, codec: codec, level: level)
                 } _: {
                     rawCodec(sections.bytes, ends: sections.ends, staged: false, codec: codec, level: level)
                 }
@@ -170,8 +170,12 @@ enum WireBenchmark {
 
     /// The floor: the C library over the same line bytes, in 1 MiB chunks (for none: a memcpy).
     static func rawCodec(_ corpus: LogCorpus, codec: RecordBatchCompression, level: Int32) {
-        let ends = Array(stride(from: chunkSize, to: corpus.bytes.count, by: chunkSize)) + [corpus.bytes.count]
-        rawCodec(corpus.bytes, ends: ends, staged: true, codec: codec, level: level)
+        rawCodec(corpus.bytes, ends: chunkEnds(corpus), staged: true, codec: codec, level: level)
+    }
+
+    /// Where each read-buffer-sized piece of the corpus ends.
+    static func chunkEnds(_ corpus: LogCorpus) -> [Int] {
+        Array(stride(from: chunkSize, to: corpus.bytes.count, by: chunkSize)) + [corpus.bytes.count]
     }
 
     /// The records sections of the batches ``encodeBatches(_:codec:level:upTo:)`` makes, uncompressed, one
@@ -184,7 +188,8 @@ enum WireBenchmark {
         func flush() throws {
             let sealed = try builder.seal(with: copier)
             let buffer = sealed.buffer
-            bytes += buffer.getBytes(at: buffer.readerIndex + 61, length: buffer.readableBytes - 61) ?? []
+            let header = RecordBatchLayout.headerSize
+            bytes += buffer.getBytes(at: buffer.readerIndex + header, length: buffer.readableBytes - header) ?? []
             ends.append(bytes.count)
         }
         try corpus.bytes.withUnsafeBytes { source in

@@ -228,7 +228,10 @@ public final class KafkaProducer: Sendable {
         let clean = (try? await flushed.futureResult.get()) != nil
         deadline.cancel()
         try? await core.eventLoop.submit { core.shutDown() }.get()
-        compression.shutDown()
+        // Batches still being compressed come back to the core's event loop (and fail as `closed`): wait for
+        // the compression threads, then for the loop to have run what they handed it, before stopping it.
+        await compression.shutDown()
+        try? await core.eventLoop.submit {}.get()
         try? await group.shutdownGracefully()
         return clean
     }

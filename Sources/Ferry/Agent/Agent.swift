@@ -28,7 +28,7 @@ public final class Agent: Sendable {
         if let name = configuration.hostName { return name }
         var buffer = [CChar](repeating: 0, count: 256)
         guard gethostname(&buffer, buffer.count - 1) == 0 else { return "localhost" }
-        return String(cString: buffer)
+        return String(decoding: buffer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
     }
 
     /// Asks a running agent to stop (as SIGTERM does).

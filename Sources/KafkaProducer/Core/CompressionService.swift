@@ -1,3 +1,4 @@
+import Dispatch
 import KafkaWire
 import NIOConcurrencyHelpers
 import NIOCore
@@ -55,9 +56,16 @@ final class CompressionService: Sendable {
         return CompressorBox(try BatchCompressor(compression, level: level))
     }
 
-    /// Stops the threads after the queued work ran.
-    func shutDown() {
-        pool.shutdownGracefully { _ in }
+    /// Stops the threads: a batch not started yet is handed to its `done` as failed (`closed`), a batch being
+    /// sealed finishes. Returns once every batch ever submitted was handed to its `done`, so that the caller
+    /// can then wait for those calls' effects (on its event loop) before shutting the loop down.
+    func shutDown() async {
+        // One serial queue: NIO hands the cancelled work to it first, and the completion after the threads
+        // have ended.
+        let queue = DispatchQueue(label: "ferry.compression.shutdown")
+        await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
+            pool.shutdownGracefully(queue: queue) { _ in continuation.resume() }
+        }
     }
 }
 

@@ -93,6 +93,9 @@ final class ProducerCore: @unchecked Sendable {
     func batchSealed(_ closed: BatchInfo, sealed: Result<SealedRecordBatch, Error>) {
         compressing -= 1
         switch sealed {
+        case .success where self.closed:
+            // Sealed after close gave up waiting: nothing is sent any more.
+            fail(closed, ProducerError(.closed, "the producer closed before the batch was sent"))
         case .success(let batch):
             // From now on the batch holds its compressed size: give back the rest of buffer.memory.
             let held = min(closed.reservedBytes, batch.sizeInBytes)
@@ -102,19 +105,26 @@ final class ProducerCore: @unchecked Sendable {
                 tokens: closed.tokens, createdAt: closed.createdAt, reservedBytes: held)
             nextBatchID += 1
             run(sender.batchSealed(producerBatch, now: MonotonicClock.now()))
+        case .failure(let error as ProducerError) where error.code == .closed:
+            // The compression threads stopped (close) before sealing it.
+            fail(closed, error)
         case .failure(let error):
             // Compression of our own records cannot fail short of a bug or memory exhaustion: report it.
-            let report = DeliveryReport(
-                topic: closed.topicPartition.topic, partition: closed.topicPartition.partition, baseOffset: -1,
-                tokens: closed.tokens, logAppendTime: -1,
-                error: ProducerError(
-                    .brokerError, topic: closed.topicPartition.topic, partition: closed.topicPartition.partition,
-                    "compressing the batch failed: \(error)"))
-            accumulator.release(closed.reservedBytes)
-            counters.recordsFailed.wrappingIncrement(by: closed.tokens.count, ordering: .relaxed)
-            onDelivery(report)
-            checkFlushWaiters()
+            fail(closed, ProducerError(
+                .brokerError, topic: closed.topicPartition.topic, partition: closed.topicPartition.partition,
+                "compressing the batch failed: \(error)"))
         }
+    }
+
+    /// Reports every record of a batch that never reached the sender as failed with `error`.
+    private func fail(_ closed: BatchInfo, _ error: ProducerError) {
+        let report = DeliveryReport(
+            topic: closed.topicPartition.topic, partition: closed.topicPartition.partition, baseOffset: -1,
+            tokens: closed.tokens, logAppendTime: -1, error: error)
+        accumulator.release(closed.reservedBytes)
+        counters.recordsFailed.wrappingIncrement(by: closed.tokens.count, ordering: .relaxed)
+        onDelivery(report)
+        checkFlushWaiters()
     }
 
     /// Closes every open batch now (no linger): nothing more is coming soon.

@@ -147,6 +147,43 @@ struct ProducerTansuTests {
         #expect(switches < 20_000 / 20, "\(switches) switches")
     }
 
+    @Test("close giving up while batches are still being compressed: every record gets its report, none hangs")
+    func closeDuringCompression() throws {
+        let broker = try TansuBroker()
+        defer { broker.stop() }
+        try broker.createTopic("closing", partitions: 2)
+        let outcomes = NIOLockedValueBox<(delivered: Int, closed: Int, other: [String])>((0, 0, []))
+        let producer = try KafkaProducer(
+            configuration: try ProducerConfiguration(properties: [
+                "bootstrap.servers": broker.bootstrap, "compression.type": "gzip", "compression.level": "9",
+                "batch.size": "1048576", "max.request.size": "4194304", "buffer.memory": "268435456", "linger.ms": "0",
+            ]),
+            logger: Self.logger(),
+            onDelivery: { report in
+                outcomes.withLockedValue { outcome in
+                    switch report.error?.code {
+                    case nil: outcome.delivered += report.tokens.count
+                    case .closed?, .outcomeUnknown?: outcome.closed += report.tokens.count
+                    default: outcome.other.append("\(report.error!)")
+                    }
+                }
+            })
+        // 100 MB of records of 512 KiB in gzip-9 batches: seconds of compression, cut short after 10 ms.
+        let count = 200
+        var random = SeededGenerator(seed: 0xC105E)
+        let payload = (0..<(512 << 10)).map { _ in UInt8.random(in: 97...122, using: &random) }
+        for n in 0..<count {
+            try producer.send(ProducerRecord(topic: "closing", key: Array("k\(n % 10)".utf8), value: payload), token: UInt64(n))
+        }
+        let clean = try awaitBlocking { await producer.close(timeout: .milliseconds(10)) }
+        let outcome = outcomes.withLockedValue { $0 }
+        print("close after 10 ms: delivered \(outcome.delivered), failed as closed or unknown \(outcome.closed) of \(count)")
+        #expect(!clean, "close cannot have delivered 100 MB of gzip-9 in 10 ms")
+        #expect(outcome.other.count == 0, "\(outcome.other.prefix(3))")
+        #expect(outcome.delivered + outcome.closed == count, "every record reported exactly once")
+        #expect(outcome.closed > 0)
+    }
+
     @Test("an unreachable cluster: send fails after max.block.ms naming the topic; close reports nothing lost silently")
     func unreachable() throws {
         let port = try FreePort.find()
