@@ -181,10 +181,13 @@ ruleset(name="kafka" queue.type="Direct") {{
         process.send_signal(signal.SIGTERM)
         # Peak RSS from the process's own VmHWM, read until it exits: wait4's ru_maxrss would carry this
         # Python process's high-water mark (subprocess starts children with vfork, and exec keeps it).
+        stop_deadline = time.monotonic() + 700  # closeTimeout is 600 s: past that, kill it
         while True:
             pid, _, usage = os.wait4(process.pid, os.WNOHANG)
             if pid == process.pid:
                 break
+            if time.monotonic() > stop_deadline:
+                process.kill()
             try:
                 peak = max(peak, proc_cpu_and_peak(process.pid)[1])
             except (OSError, IndexError, ValueError):
