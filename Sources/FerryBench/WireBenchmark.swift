@@ -52,9 +52,7 @@ enum WireBenchmark {
                 format2(Double(corpus.totalLineBytes) / Double(compressedBytes)))
         }
         if only == nil || only!.contains("breakdown") {
-            let build = measure(runs: runs) { buildOnly(corpus) }
             print("")
-            print("breakdown: record encoding alone, lines read from the whole corpus in memory (no compression, no CRC) \(format3(build)) s = \(format1(build * 1e9 / Double(lines))) ns/line")
             let memcpy = measure(runs: runs) { rawCodec(corpus, codec: .none, level: 0) }
             let encode = measure(runs: runs) { _ = try? encodeBatches(corpus, codec: .none, level: 0, upTo: .encode) }
             print("breakdown: lines staged in the read buffer and encoded as records (no codec, no CRC) \(format3(encode)) s, the staging alone \(format3(memcpy)) s")
@@ -89,8 +87,10 @@ enum WireBenchmark {
 
     /// Our path: the lines arrive in a 1 MiB read buffer, as `read(2)` delivers a file; records are
     /// appended from there with the fast builder, sealed (compressed) every 1 MiB, stamped (CRC).
+    /// `onSealed` sees each sealed batch (not with `upTo: .encode`).
     static func encodeBatches(
-        _ corpus: LogCorpus, codec: RecordBatchCompression, level: Int32, upTo stage: Stage = .stamp
+        _ corpus: LogCorpus, codec: RecordBatchCompression, level: Int32, upTo stage: Stage = .stamp,
+        onSealed: ((SealedRecordBatch) -> Void)? = nil
     ) throws -> Int {
         let compressor = try BatchCompressor(codec, level: codec == .gzip ? level : nil)
         var total = 0
@@ -98,6 +98,19 @@ enum WireBenchmark {
         let limit = 1 << 20
         var readBuffer = [UInt8](repeating: 0, count: chunkSize)
         var line = 0
+        func finishBatch(baseSequence: Int) throws {
+            if stage == .encode {
+                total += builder.sizeInBytes
+                builder.reset()
+                return
+            }
+            var sealed = try builder.seal(with: compressor)
+            if stage == .stamp {
+                sealed.stamp(producerId: 1, producerEpoch: 0, baseSequence: Int32(baseSequence))
+            }
+            onSealed?(sealed)
+            total += sealed.sizeInBytes
+        }
         try corpus.bytes.withUnsafeBytes { bytes in
             try readBuffer.withUnsafeMutableBytes { staged in
                 while line < corpus.count {
@@ -114,31 +127,18 @@ enum WireBenchmark {
                         let offset = corpus.starts[index] - start
                         let value = UnsafeRawBufferPointer(start: staged.baseAddress! + offset, count: corpus.lengths[index])
                         if builder.sizeInBytes + value.count + 16 > limit {
-                            if stage == .encode {
-                                total += builder.sizeInBytes
-                                builder.reset()
-                            } else {
-                                var sealed = try builder.seal(with: compressor)
-                                if stage == .stamp {
-                                    sealed.stamp(producerId: 1, producerEpoch: 0, baseSequence: Int32(index))
-                                }
-                                total += sealed.sizeInBytes
-                            }
+                            try finishBatch(baseSequence: index)
                         }
                         builder.append(timestamp: 1_732_400_000_000, key: nil, value: value, headerCount: 0, headersSize: 0) { _ in }
                     }
                 }
             }
         }
-        if !builder.isEmpty {
-            var sealed = try builder.seal(with: compressor)
-            sealed.stamp()
-            total += sealed.sizeInBytes
-        }
+        if !builder.isEmpty { try finishBatch(baseSequence: corpus.count) }
         return total
     }
 
-    /// How far ``encodeBatches(_:codec:level:upTo:)`` goes, for the breakdown.
+    /// How far ``encodeBatches(_:codec:level:upTo:onSealed:)`` goes, for the breakdown.
     enum Stage {
         /// Records only (the builder is emptied every 1 MiB).
         case encode
@@ -151,23 +151,6 @@ enum WireBenchmark {
     /// The size of the read buffer both paths get their lines in.
     static let chunkSize = 1 << 20
 
-    /// Record encoding only: append every line, start a new batch every 1 MiB, no compression or CRC.
-    static func buildOnly(_ corpus: LogCorpus) {
-        var builder = RecordBatchBuilder(capacity: 1 << 20)
-        var batches = 0
-        corpus.bytes.withUnsafeBytes { bytes in
-            for line in 0..<corpus.count {
-                let value = UnsafeRawBufferPointer(rebasing: bytes[corpus.starts[line]..<(corpus.starts[line] + corpus.lengths[line])])
-                if builder.sizeInBytes + value.count + 16 > 1 << 20 {
-                    builder.reset()
-                    batches += 1
-                }
-                builder.append(timestamp: 1_732_400_000_000, key: nil, value: value, headerCount: 0, headersSize: 0) { _ in }
-            }
-        }
-        precondition(batches > 0)
-    }
-
     /// The floor: the C library over the same line bytes, in 1 MiB chunks (for none: a memcpy).
     static func rawCodec(_ corpus: LogCorpus, codec: RecordBatchCompression, level: Int32) {
         rawCodec(corpus.bytes, ends: chunkEnds(corpus), staged: true, codec: codec, level: level)
@@ -178,28 +161,17 @@ enum WireBenchmark {
         Array(stride(from: chunkSize, to: corpus.bytes.count, by: chunkSize)) + [corpus.bytes.count]
     }
 
-    /// The records sections of the batches ``encodeBatches(_:codec:level:upTo:)`` makes, uncompressed, one
+    /// The records sections of the batches ``encodeBatches(_:codec:level:upTo:onSealed:)`` makes, uncompressed, one
     /// after the other, and where each ends: what the codec compresses in Ferry's path.
     static func recordsSections(_ corpus: LogCorpus) throws -> (bytes: [UInt8], ends: [Int]) {
-        let copier = try BatchCompressor(.none)
         var bytes: [UInt8] = []
         var ends: [Int] = []
-        var builder = RecordBatchBuilder(capacity: 1 << 20)
-        func flush() throws {
-            let sealed = try builder.seal(with: copier)
+        _ = try encodeBatches(corpus, codec: .none, level: 0, upTo: .seal) { sealed in
             let buffer = sealed.buffer
             let header = RecordBatchLayout.headerSize
             bytes += buffer.getBytes(at: buffer.readerIndex + header, length: buffer.readableBytes - header) ?? []
             ends.append(bytes.count)
         }
-        try corpus.bytes.withUnsafeBytes { source in
-            for line in 0..<corpus.count {
-                let value = UnsafeRawBufferPointer(rebasing: source[corpus.starts[line]..<(corpus.starts[line] + corpus.lengths[line])])
-                if builder.sizeInBytes + value.count + 16 > 1 << 20 { try flush() }
-                builder.append(timestamp: 1_732_400_000_000, key: nil, value: value, headerCount: 0, headersSize: 0) { _ in }
-            }
-        }
-        if !builder.isEmpty { try flush() }
         return (bytes, ends)
     }
 

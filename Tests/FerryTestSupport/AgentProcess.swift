@@ -98,8 +98,7 @@ public final class AgentProcess {
     private func reap(blocking: Bool) -> Exit? {
         if let exit { return exit }
         var status: Int32 = 0
-        var usage = rusage()
-        let result = wait4(pid, &status, blocking ? 0 : WNOHANG, &usage)
+        let result = waitpid(pid, &status, blocking ? 0 : WNOHANG)
         guard result == pid else { return nil }
         let code: Int32 = (status & 0x7F) == 0 ? (status >> 8) & 0xFF : 128 + (status & 0x7F)
         let done = Exit(status: code, maxResidentKiB: peakKiB)

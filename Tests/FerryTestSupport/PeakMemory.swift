@@ -8,21 +8,17 @@ import Foundation
 public enum PeakMemory {
     /// `VmHWM` of `pid` in KiB (`nil` once the process is gone).
     public static func highWaterKiB(pid: pid_t) -> Int? {
-        highWaterKiB(statusPath: "/proc/\(pid)/status")
+        field("VmHWM:", statusPath: "/proc/\(pid)/status")
     }
 
     /// `VmHWM` of this process in KiB.
     public static func ownHighWaterKiB() -> Int? {
-        highWaterKiB(statusPath: "/proc/self/status")
+        field("VmHWM:", statusPath: "/proc/self/status")
     }
 
     /// Resident memory of `pid` now (`VmRSS`), in KiB.
     public static func residentKiB(pid: pid_t) -> Int? {
         field("VmRSS:", statusPath: "/proc/\(pid)/status")
-    }
-
-    private static func highWaterKiB(statusPath: String) -> Int? {
-        field("VmHWM:", statusPath: statusPath)
     }
 
     private static func field(_ name: String, statusPath: String) -> Int? {
