@@ -25,6 +25,8 @@ public final class KafkaProducer: Sendable {
     public let counters = ProducerCounters()
 
     private let group: MultiThreadedEventLoopGroup
+    /// How other threads reach the core's event loop (refused once close stopped it).
+    private let gate: LoopGate
     private let core: ProducerCore
     private let accumulator: RecordAccumulator
     private let compression: CompressionService
@@ -32,6 +34,8 @@ public final class KafkaProducer: Sendable {
     private let nextAsyncToken = ManagedAtomic<UInt64>(0)
     private let isClosed = ManagedAtomic<Bool>(false)
     private let maxBlockNs: UInt64
+    /// Routes a report to the `async` senders and the `onDelivery` handler.
+    private let deliver: @Sendable (DeliveryReport) -> Void
 
     /// The bit that marks tokens of ``send(_:)`` (`async`) records; tokens given to
     /// ``send(_:token:)`` must leave it clear.
@@ -49,7 +53,8 @@ public final class KafkaProducer: Sendable {
     ///   - logger: where the producer logs (never created inside).
     ///   - channelInitializer: added first to every broker connection's pipeline (the seam for TLS).
     ///   - onDelivery: called once per batch, on the producer's event loop thread, with the outcome of
-    ///     records sent through ``send(_:token:)``; it must return quickly.
+    ///     records sent through ``send(_:token:)``; it must return quickly. (Records appended while `close`
+    ///     stops the loop are reported as `closed` on the appending thread.)
     public init(
         configuration: ProducerConfiguration, logger: Logger,
         channelInitializer: (@Sendable (Channel) -> EventLoopFuture<Void>)? = nil,
@@ -59,6 +64,8 @@ public final class KafkaProducer: Sendable {
         maxBlockNs = UInt64(configuration.maxBlockMs) * 1_000_000
         group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
         let loop = group.next()
+        let gate = LoopGate(loop)
+        self.gate = gate
         let waiting = NIOLockedValueBox<[UInt64: Waiter]>([:])
         self.waiting = waiting
         compression = try CompressionService(
@@ -66,18 +73,19 @@ public final class KafkaProducer: Sendable {
             threads: configuration.compressionThreads)
         let coreBox = NIOLockedValueBox<ProducerCore?>(nil)
         accumulator = RecordAccumulator(configuration: configuration) { reason in
-            loop.execute { coreBox.withLockedValue { $0 }?.wake(reason) }
+            gate.execute { coreBox.withLockedValue { $0 }?.wake(reason) }
         }
         let counters = self.counters
-        core = ProducerCore(
-            configuration: configuration, eventLoop: loop, logger: logger, accumulator: accumulator,
-            compression: compression, counters: counters, channelInitializer: channelInitializer
-        ) { report in
+        let deliver: @Sendable (DeliveryReport) -> Void = { report in
             Self.dispatch(report, waiting: waiting, userHandler: onDelivery)
         }
+        self.deliver = deliver
+        core = ProducerCore(
+            configuration: configuration, eventLoop: loop, logger: logger, accumulator: accumulator,
+            compression: compression, counters: counters, channelInitializer: channelInitializer, onDelivery: deliver)
         let created = core
         coreBox.withLockedValue { $0 = created }
-        loop.execute { created.requestMetadataIfNeeded() }
+        gate.execute { created.requestMetadataIfNeeded() }
     }
 
     /// Routes a batch's outcome: records of `async` sends resume their callers, the rest go to the handler.
@@ -178,7 +186,7 @@ public final class KafkaProducer: Sendable {
         counters.recordsSent.wrappingIncrement(ordering: .relaxed)
         if !closed.isEmpty {
             let core = self.core
-            core.eventLoop.execute { core.submit(closed) }
+            if !gate.execute({ core.submit(closed) }) { failUnsubmitted(closed) }
         }
         return chosen
     }
@@ -196,7 +204,7 @@ public final class KafkaProducer: Sendable {
     /// caller that knows no more records are coming soon (the agent, when it pauses reading).
     public func sendOpenBatches() {
         let core = self.core
-        core.eventLoop.execute { core.closeOpenBatches() }
+        gate.execute { core.closeOpenBatches() }
     }
 
     // MARK: - Flush and close
@@ -205,9 +213,22 @@ public final class KafkaProducer: Sendable {
     /// an outcome.
     public func flush() async {
         let core = self.core
-        let promise = core.eventLoop.makePromise(of: Void.self)
-        core.eventLoop.execute { core.flush(promise) }
-        try? await promise.futureResult.get()
+        // After close, every record already has its outcome: nothing to wait for.
+        let flushed = gate.withLoop { loop in
+            let promise = loop.makePromise(of: Void.self)
+            loop.execute { core.flush(promise) }
+            return promise.futureResult
+        }
+        try? await flushed?.get()
+    }
+
+    /// Reports the records of batches that closed while `close` stopped the event loop as `closed`.
+    private func failUnsubmitted(_ batches: [ClosedBatch]) {
+        for batch in batches {
+            accumulator.release(batch.info.reservedBytes)
+            counters.recordsFailed.wrappingIncrement(by: batch.info.tokens.count, ordering: .relaxed)
+            deliver(batch.info.failed(ProducerError(.closed, "the producer closed before the batch was sent")))
+        }
     }
 
     /// Stops accepting records, waits up to `timeout` for the buffered ones to be acknowledged, then
@@ -231,6 +252,7 @@ public final class KafkaProducer: Sendable {
         // Batches still being compressed come back to the core's event loop (and fail as `closed`): wait for
         // the compression threads, then for the loop to have run what they handed it, before stopping it.
         await compression.shutDown()
+        gate.stop()
         try? await core.eventLoop.submit {}.get()
         try? await group.shutdownGracefully()
         return clean

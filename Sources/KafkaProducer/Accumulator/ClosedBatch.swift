@@ -15,6 +15,15 @@ struct BatchInfo: Sendable {
     var reservedBytes: Int
 }
 
+extension BatchInfo {
+    /// The report of a batch none of whose records reached Kafka.
+    func failed(_ error: ProducerError) -> DeliveryReport {
+        DeliveryReport(
+            topic: topicPartition.topic, partition: topicPartition.partition, baseOffset: -1, tokens: tokens,
+            logAppendTime: -1, error: error)
+    }
+}
+
 /// A batch that takes no more records and waits to be compressed.
 struct ClosedBatch: Sendable {
     /// Its bookkeeping.

@@ -90,40 +90,37 @@ final class ProducerCore: @unchecked Sendable {
     }
 
     /// A batch came back from compression.
-    func batchSealed(_ closed: BatchInfo, sealed: Result<SealedRecordBatch, Error>) {
+    func batchSealed(_ info: BatchInfo, sealed: Result<SealedRecordBatch, Error>) {
         compressing -= 1
         switch sealed {
         case .success where self.closed:
             // Sealed after close gave up waiting: nothing is sent any more.
-            fail(closed, ProducerError(.closed, "the producer closed before the batch was sent"))
+            fail(info, ProducerError(.closed, "the producer closed before the batch was sent"))
         case .success(let batch):
             // From now on the batch holds its compressed size: give back the rest of buffer.memory.
-            let held = min(closed.reservedBytes, batch.sizeInBytes)
-            if held < closed.reservedBytes { accumulator.release(closed.reservedBytes - held) }
+            let held = min(info.reservedBytes, batch.sizeInBytes)
+            if held < info.reservedBytes { accumulator.release(info.reservedBytes - held) }
             let producerBatch = ProducerBatch(
-                id: nextBatchID, topicPartition: closed.topicPartition, index: closed.index, sealed: batch,
-                tokens: closed.tokens, createdAt: closed.createdAt, reservedBytes: held)
+                id: nextBatchID, topicPartition: info.topicPartition, index: info.index, sealed: batch,
+                tokens: info.tokens, createdAt: info.createdAt, reservedBytes: held)
             nextBatchID += 1
             run(sender.batchSealed(producerBatch, now: MonotonicClock.now()))
         case .failure(let error as ProducerError) where error.code == .closed:
             // The compression threads stopped (close) before sealing it.
-            fail(closed, error)
+            fail(info, error)
         case .failure(let error):
             // Compression of our own records cannot fail short of a bug or memory exhaustion: report it.
-            fail(closed, ProducerError(
-                .brokerError, topic: closed.topicPartition.topic, partition: closed.topicPartition.partition,
+            fail(info, ProducerError(
+                .brokerError, topic: info.topicPartition.topic, partition: info.topicPartition.partition,
                 "compressing the batch failed: \(error)"))
         }
     }
 
     /// Reports every record of a batch that never reached the sender as failed with `error`.
-    private func fail(_ closed: BatchInfo, _ error: ProducerError) {
-        let report = DeliveryReport(
-            topic: closed.topicPartition.topic, partition: closed.topicPartition.partition, baseOffset: -1,
-            tokens: closed.tokens, logAppendTime: -1, error: error)
-        accumulator.release(closed.reservedBytes)
-        counters.recordsFailed.wrappingIncrement(by: closed.tokens.count, ordering: .relaxed)
-        onDelivery(report)
+    private func fail(_ info: BatchInfo, _ error: ProducerError) {
+        accumulator.release(info.reservedBytes)
+        counters.recordsFailed.wrappingIncrement(by: info.tokens.count, ordering: .relaxed)
+        onDelivery(info.failed(error))
         checkFlushWaiters()
     }
 

@@ -184,6 +184,22 @@ struct ProducerTansuTests {
         #expect(outcome.closed > 0)
     }
 
+    @Test("flush and sendOpenBatches after close return at once (the event loop is gone; nothing is left to wait for)")
+    func flushAfterClose() throws {
+        let port = try FreePort.find()
+        let producer = try KafkaProducer(
+            configuration: try ProducerConfiguration(properties: ["bootstrap.servers": "127.0.0.1:\(port)"]),
+            logger: Self.logger())
+        #expect(try awaitBlocking { await producer.close(timeout: .seconds(1)) })
+        producer.sendOpenBatches()
+        let flushed = DispatchSemaphore(value: 0)
+        Task {
+            await producer.flush()
+            flushed.signal()
+        }
+        #expect(flushed.wait(timeout: .now() + 10) == .success, "flush after close returned")
+    }
+
     @Test("an unreachable cluster: send fails after max.block.ms naming the topic; close reports nothing lost silently")
     func unreachable() throws {
         let port = try FreePort.find()
