@@ -75,7 +75,7 @@ done
 
 echo
 echo "raw zlib on this machine (Debian's zlib, what Ferry links; the wheel's librdkafka carries its own, slower one):"
-.build/release/ferry-bench wire --lines 200000 --runs 1 --codecs gzip-6 | grep -E "^gzip-6" | awk '{print "  gzip-6 C codec: " $6 " MB/s"}'
+.build/release/ferry-bench wire --lines 200000 --runs 1 --codecs gzip-6 | grep -E "^gzip-6" | awk '{print "  gzip-6 C codec: " $8 " MB/s"}'
 echo
 $PY - "$work/results.csv" "$LINES" <<'PYEOF'
 import csv, statistics, sys

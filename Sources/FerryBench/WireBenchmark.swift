@@ -38,7 +38,7 @@ enum WireBenchmark {
         print("")
         print(
             pad("codec", 8), pad("ours s", 8), pad("MB/s", 8), pad("lines/s", 9), pad("compr", 6), "|",
-            pad("C, lines s", 11), pad("vs lines", 9), "|", pad("C, records s", 13), pad("format", 8), pad("our code", 8))
+            pad("C, lines s", 11), pad("C MB/s", 8), pad("vs lines", 9), "|", pad("C, records s", 13), pad("format", 8), pad("our code", 8))
         let crcSpeed = measure(runs: runs) { crcAll(corpus) }
         for (name, codec, level) in [
             ("none", RecordBatchCompression.none, Int32(0)), ("lz4", .lz4, 0), ("gzip-1", .gzip, 1), ("gzip-6", .gzip, 6),
@@ -55,7 +55,7 @@ enum WireBenchmark {
             print(
                 pad(name, 8), pad(format3(ours), 8), pad(format1(mb / ours), 8), pad(format0(Double(lines) / ours), 9),
                 pad(format2(Double(corpus.totalLineBytes) / Double(compressedBytes)), 6), "|",
-                pad(format3(onLines), 11), pad(percent(ours, over: onLines), 9), "|",
+                pad(format3(onLines), 11), pad(format1(mb / onLines), 8), pad(percent(ours, over: onLines), 9), "|",
                 pad(format3(onRecords), 13), pad(percent(onRecords, over: onLines), 8), pad(percent(ours, over: onRecords), 8))
         }
         print("")
