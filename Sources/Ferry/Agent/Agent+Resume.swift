@@ -74,6 +74,7 @@ extension Agent {
                 resumed += 1
                 entry.path = decision.file.path
                 entry.identity = decision.file.identity
+                entry.goneSince = nil  // found again: read, not gone
                 carried.append(entry)
             }
         }

@@ -17,11 +17,15 @@ extension Pipeline {
                     forgotten.append(id)
                     continue
                 }
+                // A released file is "gone" in the checkpoint only once every byte sent from it is
+                // acknowledged. Until then it is a file with lines in flight: after a crash, the restart
+                // must look for it (rotated under a name the patterns do not match, it still holds them)
+                // and, if it is really gone, count those lines as lost.
                 entries.append(CheckpointEntry(
                     identity: record.identity, path: record.path, inputName: record.input,
                     committedOffset: ledger.committedOffset, marker: ledger.committedMarker,
                     knownSize: max(record.knownSize, ledger.highestSentOffset), updatedAt: now,
-                    lastAcknowledgedAt: ledger.lastAcknowledgement, goneSince: record.releasedAt))
+                    lastAcknowledgedAt: ledger.lastAcknowledgement, goneSince: settled ? record.releasedAt : nil))
             }
             for id in forgotten {
                 _ = shared.ledger.untrack(id)
