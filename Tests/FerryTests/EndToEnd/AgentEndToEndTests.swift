@@ -78,7 +78,9 @@ struct AgentEndToEndTests {
             do { try workload.write(block: 200, linesPerSecond: 40_000) } catch { writerError.value = error }
             writerDone.signal()
         }
-        var random = SeededGenerator(seed: 0xC8A5_0010)
+        // FERRY_CRASH_SEED (hex) picks other kill moments, to explore beyond the fixed run.
+        let seed = ProcessInfo.processInfo.environment["FERRY_CRASH_SEED"].flatMap { UInt64($0, radix: 16) } ?? 0xC8A5_0010
+        var random = SeededGenerator(seed: seed)
         var kills = 0
         var agent = try AgentProcess(config: harness.configPath, logPath: harness.directory.file("agent.log"))
         while kills < 10 {
@@ -100,7 +102,7 @@ struct AgentEndToEndTests {
         // In flight at a kill: at most what max_buffered_bytes holds, plus what was acknowledged but not
         // yet checkpointed (checkpoint_interval_ms = 200 ms at the write rate, 40k lines/s).
         let bound = kills * ((2 << 20) / 250 + 40_000 / 5 + 2_000)
-        print("10 SIGKILLs: \(verdict); duplicates bound \(bound) (\(kills) kills)")
+        print("10 SIGKILLs (seed \(String(seed, radix: 16))): \(verdict); duplicates bound \(bound) (\(kills) kills)")
         #expect(verdict.missing == 0 && verdict.corrupt == 0, "\(verdict)")
         #expect(verdict.duplicates <= bound, "\(verdict)")
     }
