@@ -56,6 +56,14 @@ struct AgentRotationRestartTests {
             return total
         }
 
+        /// Writes lines 0..<1,000 of generation 0, starts the agent and waits until they are delivered.
+        func startWithFirstLines() throws -> AgentProcess {
+            try append(generation: 0, 0..<1_000)
+            let agent = try AgentProcess(config: harness.configPath, logPath: harness.directory.file("agent.log"))
+            #expect(AgentEndToEndTests.waitUntilCommitted(harness, total: totalBytes, timeout: 60), "log: \(agent.log.suffix(2000))")
+            return agent
+        }
+
         /// Reads topic `a` back with librdkafka and checks it against `workload`.
         func verify(_ workload: LogWorkload) throws -> LogWorkload.Verdict {
             let expected = workload.files.reduce(0) { $0 + $1.lines }
@@ -74,9 +82,7 @@ struct AgentRotationRestartTests {
         defer { harness.remove() }
         for topic in harness.topics { try broker.createTopic(topic, partitions: 4) }
         let file = RotatingFile(harness: harness)
-        try file.append(generation: 0, 0..<1_000)
-        var agent = try AgentProcess(config: harness.configPath, logPath: harness.directory.file("agent.log"))
-        #expect(AgentEndToEndTests.waitUntilCommitted(harness, total: file.totalBytes, timeout: 60), "log: \(agent.log.suffix(2000))")
+        var agent = try file.startWithFirstLines()
         #expect(agent.terminate().status == 0)
 
         // While it is stopped: 500 more lines, the rotation, 300 lines in the new file.
@@ -102,9 +108,7 @@ struct AgentRotationRestartTests {
         defer { harness.remove() }
         for topic in harness.topics { try broker.createTopic(topic, partitions: 4) }
         let file = RotatingFile(harness: harness)
-        try file.append(generation: 0, 0..<1_000)
-        var agent = try AgentProcess(config: harness.configPath, logPath: harness.directory.file("agent.log"))
-        #expect(AgentEndToEndTests.waitUntilCommitted(harness, total: file.totalBytes, timeout: 60), "log: \(agent.log.suffix(2000))")
+        var agent = try file.startWithFirstLines()
 
         // Kafka stops answering; 500 lines are read and sent (in flight), the file is rotated, read to its
         // end and let go (close_inactive_ms = 1 s), and the checkpoint records it so: then SIGKILL.
