@@ -129,6 +129,7 @@ struct AgentRotationRestartTests {
         let committed = AgentEndToEndTests.waitUntilCommitted(harness, total: file.totalBytes, timeout: 90)
         #expect(agent.terminate().status == 0)
         #expect(committed, "log: \(agent.log.suffix(3000))")
+        #expect(agent.log.contains("file rotated while ferry was stopped; reading the rest of it"))
         let verdict = try file.verify(file.workload(generation0: 1_500, generation1: 10))
         print("killed with a released rotated file in flight: \(verdict)")
         #expect(verdict.missing == 0 && verdict.corrupt == 0 && verdict.badHeaders == 0, "\(verdict)")
