@@ -18,8 +18,9 @@ public struct KafkaLeaderIdAndEpoch: Hashable, Sendable {
     }
 }
 
-/// A broker named by a ``KafkaLeaderIdAndEpoch``: schema struct `NodeEndpoint`, the top-level tagged
-/// field 0 of Produce v10+ and Fetch v16+ responses.
+/// A broker: schema struct `NodeEndpoint` (the top-level tagged field 0 of Produce v10+ and Fetch v16+
+/// responses, naming the brokers of their ``KafkaLeaderIdAndEpoch``s) and, with the same fields,
+/// `MetadataResponseBroker`.
 public struct KafkaNodeEndpoint: Hashable, Sendable {
     /// The broker id.
     public var nodeId: Int32
@@ -56,14 +57,18 @@ extension KafkaMessage {
     static func taggedNodeEndpoints(_ nodes: [KafkaNodeEndpoint], version: Int16) throws -> KafkaTaggedField {
         try KafkaTaggedField(tag: 0) { buffer in
             try buffer.writeKafkaArray(nodes, compact: true) { buffer, node in
-                buffer.writeInteger(node.nodeId)
-                buffer.writeKafkaString(node.host, compact: true)
-                buffer.writeInteger(node.port)
-                buffer.writeKafkaNullableString(node.rack, compact: true)
-                try writeTaggedFields(
-                    [], unknown: node.unknownTaggedFields, into: &buffer, flexible: true, field: "node_endpoints", version: version)
+                try writeNode(node, into: &buffer, flexible: true, field: "node_endpoints", version: version)
             }
         }
+    }
+
+    /// Writes one broker entry (`NodeEndpoint` or `MetadataResponseBroker`); its tagged fields only when `flexible`.
+    static func writeNode(_ node: KafkaNodeEndpoint, into buffer: inout ByteBuffer, flexible: Bool, field: String, version: Int16) throws {
+        buffer.writeInteger(node.nodeId)
+        buffer.writeKafkaString(node.host, compact: flexible)
+        buffer.writeInteger(node.port)
+        buffer.writeKafkaNullableString(node.rack, compact: flexible)
+        try writeTaggedFields([], unknown: node.unknownTaggedFields, into: &buffer, flexible: flexible, field: field, version: version)
     }
 }
 
@@ -82,13 +87,19 @@ extension KafkaReader {
     func taggedNodeEndpoints(_ tagged: KafkaTaggedField) throws -> [KafkaNodeEndpoint] {
         try decodeTagged(tagged, "node_endpoints") { reader in
             try reader.boundedArray("node_endpoints", compact: true, minimumElementSize: 11) { reader in
-                KafkaNodeEndpoint(
-                    nodeId: try reader.int32("node_endpoints.node_id"),
-                    host: try reader.string("node_endpoints.host", compact: true),
-                    port: try reader.int32("node_endpoints.port"),
-                    rack: try reader.nullableString("node_endpoints.rack", compact: true),
-                    unknownTaggedFields: try reader.taggedFields("node_endpoints._tagged_fields"))
+                try reader.node("node_endpoints", flexible: true)
             }
         }
+    }
+
+    /// Decodes one broker entry of the array `field` (`NodeEndpoint` or `MetadataResponseBroker`); its tagged
+    /// fields only when `flexible`.
+    mutating func node(_ field: String, flexible: Bool) throws -> KafkaNodeEndpoint {
+        KafkaNodeEndpoint(
+            nodeId: try int32("\(field).node_id"),
+            host: try string("\(field).host", compact: flexible),
+            port: try int32("\(field).port"),
+            rack: try nullableString("\(field).rack", compact: flexible),
+            unknownTaggedFields: flexible ? try taggedFields("\(field)._tagged_fields") : [])
     }
 }

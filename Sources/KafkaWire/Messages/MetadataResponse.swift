@@ -15,28 +15,8 @@ public struct MetadataResponse: KafkaResponse {
     /// The value of an authorized-operations field that was not requested.
     public static let authorizedOperationsOmitted = Int32.min
 
-    /// One broker of the cluster.
-    public struct MetadataResponseBroker: Hashable, Sendable {
-        /// The broker id.
-        public var nodeId: Int32
-        /// The broker's host name.
-        public var host: String
-        /// The broker's port.
-        public var port: Int32
-        /// The broker's rack, or `nil` (v1+).
-        public var rack: String?
-        /// Tags this code does not know.
-        public var unknownTaggedFields: [KafkaTaggedField]
-
-        /// Makes a broker entry.
-        public init(nodeId: Int32 = 0, host: String = "", port: Int32 = 0, rack: String? = nil, unknownTaggedFields: [KafkaTaggedField] = []) {
-            self.nodeId = nodeId
-            self.host = host
-            self.port = port
-            self.rack = rack
-            self.unknownTaggedFields = unknownTaggedFields
-        }
-    }
+    /// One broker of the cluster: the same fields as the `NodeEndpoint` of Produce and Fetch responses.
+    public typealias MetadataResponseBroker = KafkaNodeEndpoint
 
     /// One partition of a topic.
     public struct MetadataResponsePartition: Hashable, Sendable {
@@ -162,12 +142,7 @@ public struct MetadataResponse: KafkaResponse {
         let flexible = Self.isFlexible(version)
         if version >= 3 { buffer.writeInteger(throttleTimeMs) }
         try buffer.writeKafkaArray(brokers, compact: flexible) { buffer, broker in
-            buffer.writeInteger(broker.nodeId)
-            buffer.writeKafkaString(broker.host, compact: flexible)
-            buffer.writeInteger(broker.port)
-            buffer.writeKafkaNullableString(broker.rack, compact: flexible)
-            try Self.writeTaggedFields(
-                [], unknown: broker.unknownTaggedFields, into: &buffer, flexible: flexible, field: "brokers", version: version)
+            try Self.writeNode(broker, into: &buffer, flexible: flexible, field: "brokers", version: version)
         }
         if version >= 2 { buffer.writeKafkaNullableString(clusterId, compact: flexible) }
         buffer.writeInteger(controllerId)
@@ -207,13 +182,7 @@ public struct MetadataResponse: KafkaResponse {
         self.init()
         if version >= 3 { throttleTimeMs = try reader.int32("throttle_time_ms") }
         brokers = try reader.boundedArray("brokers", compact: flexible, minimumElementSize: 10) { reader in
-            var broker = MetadataResponseBroker()
-            broker.nodeId = try reader.int32("brokers.node_id")
-            broker.host = try reader.string("brokers.host", compact: flexible)
-            broker.port = try reader.int32("brokers.port")
-            broker.rack = try reader.nullableString("brokers.rack", compact: flexible)
-            if flexible { broker.unknownTaggedFields = try reader.taggedFields("brokers._tagged_fields") }
-            return broker
+            try reader.node("brokers", flexible: flexible)
         }
         if version >= 2 { clusterId = try reader.nullableString("cluster_id", compact: flexible) }
         controllerId = try reader.int32("controller_id")
