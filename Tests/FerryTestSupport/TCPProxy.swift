@@ -64,7 +64,7 @@ public final class TCPProxy: Sendable {
         do {
             server = try ServerBootstrap(group: group)
                 .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
-                .childChannelOption(.socketOption(.tcp_nodelay), value: 1)
+                .childChannelOption(.tcpOption(.tcp_nodelay), value: 1)
                 .childChannelOption(.autoRead, value: false)
                 .childChannelInitializer { channel in
                     ProxyConnection.accept(channel, targetPort: targetPort, shared: shared)
@@ -194,7 +194,7 @@ final class ProxyConnection: @unchecked Sendable {
             return channel.eventLoop.makeFailedFuture(error)
         }
         ClientBootstrap(group: channel.eventLoop)
-            .channelOption(.socketOption(.tcp_nodelay), value: 1)
+            .channelOption(.tcpOption(.tcp_nodelay), value: 1)
             .channelInitializer { target in
                 target.eventLoop.makeCompletedFuture {
                     try target.pipeline.syncOperations.addHandler(ProxyReadHandler(connection: connection, side: .target))

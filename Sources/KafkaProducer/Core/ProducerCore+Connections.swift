@@ -36,7 +36,7 @@ extension ProducerCore {
         let initializer = channelInitializer
         let bootstrap = ClientBootstrap(group: eventLoop)
             .connectTimeout(.milliseconds(Int64(configuration.socketConnectionSetupTimeoutMs)))
-            .channelOption(.socketOption(.tcp_nodelay), value: 1)
+            .channelOption(.tcpOption(.tcp_nodelay), value: 1)
             .channelInitializer { [self] channel in
                 let addOurs: @Sendable () -> EventLoopFuture<Void> = {
                     channel.eventLoop.makeCompletedFuture {

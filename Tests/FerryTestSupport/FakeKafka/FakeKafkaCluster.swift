@@ -57,7 +57,7 @@ public final class FakeKafkaCluster: Sendable {
             for node in nodes {
                 let server = try ServerBootstrap(group: group)
                     .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
-                    .childChannelOption(.socketOption(.tcp_nodelay), value: 1)
+                    .childChannelOption(.tcpOption(.tcp_nodelay), value: 1)
                     .childChannelInitializer { channel in
                         state.withLockedValue { $0.stats.connectionsAccepted += 1 }
                         let key = ObjectIdentifier(channel)
