@@ -8,6 +8,8 @@ import Glibc
 @main
 struct FerryCommand: AsyncParsableCommand {
     static func main() async {
+        // A write to a closed pipe or socket is an error to handle (EPIPE), never a reason to die.
+        signal(SIGPIPE, SIG_IGN)
         // Batches and requests are buffers of 0.1-1 MiB allocated and freed all the time: keep them in the
         // heap (reused) instead of fresh mmaps that page-fault on every use. The agent also keeps one arena
         // and gives memory back above 2 MiB free, so that its footprint stays small (README: Memory).

@@ -22,17 +22,20 @@ public final class AgentProcess {
     /// The largest `VmHWM` read so far.
     private var peakKiB = 0
 
-    /// Starts `ferry run --config config` (the `ferry` built next to the tests).
+    /// Starts `ferry run --config config` (the `ferry` built next to the tests), as an unprivileged user
+    /// when the tests run as root (see ``Unprivileged``): the directory holding `config` is handed to that
+    /// user, so that the agent can create its state directory there.
     public init(config: String, logPath: String, logLevel: String = "info", environment: [String: String] = [:]) throws {
         self.logPath = logPath
-        let executable = PackageLocation.product("ferry")
+        Unprivileged.handOver((config as NSString).deletingLastPathComponent)
+        let (executable, prefix) = Unprivileged.command("ferry", ["run", "--config", config, "--log-level", logLevel])
         var actions = posix_spawn_file_actions_t()
         posix_spawn_file_actions_init(&actions)
         defer { posix_spawn_file_actions_destroy(&actions) }
         posix_spawn_file_actions_addopen(&actions, 1, logPath, O_WRONLY | O_CREAT | O_APPEND, 0o644)
         posix_spawn_file_actions_adddup2(&actions, 1, 2)
         posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
-        let arguments = [executable, "run", "--config", config, "--log-level", logLevel]
+        let arguments = [executable] + prefix
         let argv = arguments.map { strdup($0) } + [nil]
         defer { argv.forEach { free($0) } }
         var variables = ProcessInfo.processInfo.environment

@@ -81,10 +81,20 @@ public final class Agent: Sendable {
 
         let decisions = plan.decisions
         let unknownStart = plan.unknownStart
+        var tailerConfiguration = plan.tailerConfiguration
+        let descriptors = ProcessLimits.raiseDescriptorLimit()
+        let budget = ProcessLimits.fileBudget(configured: tailerConfiguration.maxOpenFiles, softLimit: descriptors.after)
+        if budget < tailerConfiguration.maxOpenFiles {
+            logger.warning(
+                "the descriptor limit leaves room for fewer open files than tailing.max_open_files; using fewer",
+                metadata: ["max_open_files": "\(tailerConfiguration.maxOpenFiles)", "used": "\(budget)",
+                           "rlimit_nofile": "\(descriptors.after)"])
+            tailerConfiguration.maxOpenFiles = budget
+        }
         let tailer: Tailer
         do {
             tailer = try Tailer(
-                configuration: plan.tailerConfiguration, logger: logger,
+                configuration: tailerConfiguration, logger: logger,
                 startOffset: { file in Self.start(for: file, decisions: decisions, unknownStart: unknownStart) },
                 output: { pipeline.handle($0) })
         } catch {
@@ -96,6 +106,10 @@ public final class Agent: Sendable {
         var signals: SignalWatcher? = nil
         if installSignalHandlers {
             signals = try SignalWatcher { [self] number in
+                if number == SIGHUP {
+                    logger.warning("SIGHUP received: reloading the configuration is not supported yet; carrying on unchanged")
+                    return
+                }
                 logger.notice("stopping", metadata: ["signal": "\(number == SIGTERM ? "SIGTERM" : number == SIGINT ? "SIGINT" : "\(number)")"])
                 requestStop()
             }
@@ -111,7 +125,8 @@ public final class Agent: Sendable {
         logger.notice(
             "ferry is running",
             metadata: ["inputs": "\(configuration.inputs.map(\.name).joined(separator: ","))",
-                       "state_dir": "\(configuration.stateDirectory)", "files.resumed": "\(plan.resumedCount)"])
+                       "state_dir": "\(configuration.stateDirectory)", "files.resumed": "\(plan.resumedCount)",
+                       "user": "\(ProcessLimits.userDescription)", "rlimit_nofile": "\(descriptors.after)"])
 
         await waitForStop()
 

@@ -16,11 +16,15 @@ struct CheckCommandTests {
     func brokenConfigurations() throws {
         let files = Self.files
         #expect(files.count >= 20)
+        // Copied where the unprivileged user `ferry` runs as can read them (the clone may be under /root).
+        let directory = try TemporaryDirectory("broken-configs")
+        defer { directory.remove() }
         for name in files {
-            let path = "\(Self.fixtures)/\(name)"
+            let path = directory.file(name)
+            try FileManager.default.copyItem(atPath: "\(Self.fixtures)/\(name)", toPath: path)
             let text = try String(contentsOfFile: path, encoding: .utf8)
             let expected = String(text.prefix { $0 != "\n" }.dropFirst("# expect: ".count))
-            let result = try Subprocess.run(PackageLocation.product("ferry"), ["check", "--config", path], timeout: 30)
+            let result = try Unprivileged.runFerry(["check", "--config", path], timeout: 30)
             #expect(result.status == 1, "\(name): exit \(result.status)")
             #expect(result.stderr.contains(path), "\(name): the message names the file: \(result.stderr)")
             #expect(result.stderr.contains(expected), "\(name): expected '\(expected)' in: \(result.stderr)")
@@ -29,8 +33,16 @@ struct CheckCommandTests {
 
     @Test("the example configuration etc/ferry.yaml is valid, and check lists each input's files")
     func exampleConfiguration() throws {
-        let result = try Subprocess.run(
-            PackageLocation.product("ferry"), ["check", "--config", PackageLocation.root + "/etc/ferry.yaml"], timeout: 30)
+        let directory = try TemporaryDirectory("example-config")
+        defer { directory.remove() }
+        // As deployed, /var/lib/ferry is made by the package or systemd's StateDirectory=; here the state
+        // directory is one the unprivileged user may create.
+        let example = try String(contentsOfFile: PackageLocation.root + "/etc/ferry.yaml", encoding: .utf8)
+        #expect(example.contains("state_dir: /var/lib/ferry\n"))
+        try example.replacingOccurrences(of: "state_dir: /var/lib/ferry\n", with: "state_dir: \(directory.file("state"))\n")
+            .write(toFile: directory.file("ferry.yaml"), atomically: true, encoding: .utf8)
+        Unprivileged.handOver(directory.path)
+        let result = try Unprivileged.runFerry(["check", "--config", directory.file("ferry.yaml")], timeout: 30)
         #expect(result.status == 0, "\(result.stderr)")
         #expect(result.stdout.contains("configuration is valid"))
         #expect(result.stdout.contains("input app -> topic app-logs"))
@@ -56,7 +68,8 @@ struct CheckCommandTests {
                 bootstrap.servers: 127.0.0.1:9
             """
         try config.write(toFile: directory.file("ferry.yaml"), atomically: true, encoding: .utf8)
-        let result = try Subprocess.run(PackageLocation.product("ferry"), ["check", "--config", directory.file("ferry.yaml")], timeout: 30)
+        Unprivileged.handOver(directory.path)
+        let result = try Unprivileged.runFerry(["check", "--config", directory.file("ferry.yaml")], timeout: 30)
         #expect(result.status == 0, "\(result.stderr)")
         #expect(result.stdout.contains("a.log  size 8  start 8  (new file, start_at end)"), "\(result.stdout)")
         #expect(result.stdout.contains("b.log  size 7  start 0  (new file, start_at end)"), "\(result.stdout)")

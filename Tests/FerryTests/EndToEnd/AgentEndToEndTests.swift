@@ -32,7 +32,7 @@ struct AgentEndToEndTests {
         return total
     }
 
-    @Test("3 inputs, 20 files, 1M lines, rotations while running: every line once, exact bytes, headers, per-file order")
+    @Test("3 inputs, 20 files, 1M lines, rotations and SIGHUPs while running, unprivileged: every line once, exact bytes, headers, per-file order")
     func millionLines() throws {
         let broker = try TansuBroker()
         defer { broker.stop() }
@@ -43,11 +43,31 @@ struct AgentEndToEndTests {
         #expect(workload.totalLines == 1_000_000)
         let agent = try AgentProcess(config: harness.configPath, logPath: harness.directory.file("agent.log"))
         let started = Date()
+        // Operators and logrotate's postrotate scripts send SIGHUP: the agent must carry on, losing nothing.
+        let hangups = DispatchSemaphore(value: 0)
+        let pid = agent.pid
+        Thread.detachNewThread {
+            for _ in 0..<5 {
+                usleep(300_000)
+                _ = kill(pid, SIGHUP)
+            }
+            hangups.signal()
+        }
         try workload.write()
         let total = Self.totalBytes(workload)
+        hangups.wait()
         let committed = Self.waitUntilCommitted(harness, total: total, timeout: 240)
         let elapsed = Date().timeIntervalSince(started)
+        #expect(agent.isRunning, "the agent died after SIGHUP; log: \(agent.log.suffix(2000))")
+        let statusCommand = try Unprivileged.runFerry(["status", "--config", harness.configPath], timeout: 60)
         let exit = agent.terminate()
+        let log = agent.log
+        #expect(log.components(separatedBy: "SIGHUP received").count - 1 == 5, "five SIGHUPs logged: \(log.suffix(3000))")
+        let user = "uid \(Unprivileged.childUID))"
+        #expect(log.contains(user), "the agent runs as \(user): \(log.prefix(2000))")
+        if let line = log.split(separator: "\n").first(where: { $0.contains("ferry is running") }) { print("agent start: \(line)") }
+        #expect(statusCommand.status == 0, "ferry status: \(statusCommand.stderr)")
+        #expect(statusCommand.stdout.contains("caught-up"), "ferry status: \(statusCommand.stdout.suffix(2000))")
         #expect(committed, "not everything committed; log: \(agent.log.suffix(3000))")
         #expect(exit.status == 0, "exit \(exit.status); log: \(agent.log.suffix(2000))")
         let (records, errors) = try harness.consume(workload)

@@ -5,7 +5,6 @@ import Testing
 /// `ferry produce` as a user runs it (the built executable), against tansu, read back with librdkafka.
 @Suite("ferry produce", .serialized)
 struct ProduceCommandTests {
-    static var ferry: String { PackageLocation.product("ferry") }
 
     /// A line is the bytes before `\n` without a trailing `\r`; an empty line is an empty record; a last
     /// line without `\n` counts; a lone `\r` inside a line stays.
@@ -17,8 +16,8 @@ struct ProduceCommandTests {
         let broker = try TansuBroker()
         defer { broker.stop() }
         try broker.createTopic("lines", partitions: 1)
-        let result = try Subprocess.run(
-            Self.ferry, ["produce", "-b", broker.bootstrap, "-t", "lines", "-z", codec], stdin: Self.input, timeout: 60)
+        let result = try Unprivileged.runFerry(
+            ["produce", "-b", broker.bootstrap, "-t", "lines", "-z", codec], stdin: Self.input, timeout: 60)
         #expect(result.status == 0, "\(result.stderr)")
         #expect(result.stderr.contains("records read: 7, sent: 7, delivered: 7, failed: 0"), "\(result.stderr)")
         let outcome = try IndependentConsumer.consume(bootstrap: broker.bootstrap, topic: "lines", count: 7, idle: 3)
@@ -39,15 +38,15 @@ struct ProduceCommandTests {
         let path = directory.file("input.log")
         try Data("user-1:login:ok\nuser-2:logout\nno delimiter\n:empty key\n".utf8).write(to: URL(fileURLWithPath: path))
 
-        let keyed = try Subprocess.run(
-            Self.ferry, ["produce", "-b", broker.bootstrap, "-t", "keyed", "--file", path, "-K", ":"], timeout: 60)
+        let keyed = try Unprivileged.runFerry(
+            ["produce", "-b", broker.bootstrap, "-t", "keyed", "--file", path, "-K", ":"], timeout: 60)
         #expect(keyed.status == 0, "\(keyed.stderr)")
         let got = try IndependentConsumer.consume(bootstrap: broker.bootstrap, topic: "keyed", count: 4, idle: 3)
         let pairs = Set(got.records.map { [String(decoding: $0.key ?? Array("<nil>".utf8), as: UTF8.self), String(decoding: $0.value ?? [], as: UTF8.self)] })
         #expect(pairs == [["user-1", "login:ok"], ["user-2", "logout"], ["<nil>", "no delimiter"], ["", "empty key"]])
 
-        let fixed = try Subprocess.run(
-            Self.ferry, ["produce", "-b", broker.bootstrap, "-t", "fixed", "-l", path, "-k", "host-a", "-p", "2"], timeout: 60)
+        let fixed = try Unprivileged.runFerry(
+            ["produce", "-b", broker.bootstrap, "-t", "fixed", "-l", path, "-k", "host-a", "-p", "2"], timeout: 60)
         #expect(fixed.status == 0, "\(fixed.stderr)")
         let pinned = try IndependentConsumer.consume(bootstrap: broker.bootstrap, topic: "fixed", count: 4, idle: 3)
         #expect(pinned.records.count == 4)
@@ -56,18 +55,17 @@ struct ProduceCommandTests {
 
     @Test("bad arguments exit 64 (EX_USAGE) with the reason; an unreadable input or an unreachable broker exits 1")
     func failures() throws {
-        let badProperty = try Subprocess.run(Self.ferry, ["produce", "-b", "127.0.0.1:1", "-t", "t", "-X", "linger.ms=soon"], timeout: 30)
+        let badProperty = try Unprivileged.runFerry(["produce", "-b", "127.0.0.1:1", "-t", "t", "-X", "linger.ms=soon"], timeout: 30)
         #expect(badProperty.status == 64)
         #expect(badProperty.stderr.contains("linger.ms"), "\(badProperty.stderr)")
-        let bothKeys = try Subprocess.run(Self.ferry, ["produce", "-b", "127.0.0.1:1", "-t", "t", "-k", "a", "-K", ":"], timeout: 30)
+        let bothKeys = try Unprivileged.runFerry(["produce", "-b", "127.0.0.1:1", "-t", "t", "-k", "a", "-K", ":"], timeout: 30)
         #expect(bothKeys.status == 64)
-        let missingFile = try Subprocess.run(Self.ferry, ["produce", "-b", "127.0.0.1:1", "-t", "t", "--file", "/nonexistent/x.log"], timeout: 30)
+        let missingFile = try Unprivileged.runFerry(["produce", "-b", "127.0.0.1:1", "-t", "t", "--file", "/nonexistent/x.log"], timeout: 30)
         #expect(missingFile.status == 1)
         #expect(missingFile.stderr.contains("/nonexistent/x.log"), "\(missingFile.stderr)")
 
         let port = try FreePort.find()
-        let unreachable = try Subprocess.run(
-            Self.ferry,
+        let unreachable = try Unprivileged.runFerry(
             ["produce", "-b", "127.0.0.1:\(port)", "-t", "t", "-X", "max.block.ms=500",
              "--close-timeout-ms", "3000"],
             stdin: Data("one\ntwo\n".utf8), timeout: 60)
