@@ -61,7 +61,7 @@ public final class KafkaProducer: Sendable {
         onDelivery: @escaping @Sendable (DeliveryReport) -> Void = { _ in }
     ) throws {
         self.configuration = configuration
-        maxBlockNs = UInt64(configuration.maxBlockMs) * 1_000_000
+        maxBlockNs = ProducerConfiguration.nanoseconds(milliseconds: configuration.maxBlockMs)
         group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
         let loop = group.next()
         let gate = LoopGate(loop)
@@ -242,7 +242,9 @@ public final class KafkaProducer: Sendable {
         let flushed = core.eventLoop.makePromise(of: Void.self)
         core.eventLoop.execute { core.flush(flushed) }
         accumulator.shutDown()
-        let nanoseconds = timeout.components.seconds * 1_000_000_000 + timeout.components.attoseconds / 1_000_000_000
+        // Saturating: a timeout of years (or Duration's maximum) waits "forever" instead of trapping.
+        let seconds = min(max(timeout.components.seconds, 0), Int64(ProducerConfiguration.foreverMs / 1000))
+        let nanoseconds = seconds * 1_000_000_000 + timeout.components.attoseconds / 1_000_000_000
         let deadline = core.eventLoop.scheduleTask(in: .nanoseconds(max(nanoseconds, 0))) {
             flushed.fail(ProducerError(.closed, "close timed out"))
         }

@@ -1,4 +1,6 @@
+import FerryTestSupport
 import KafkaWire
+import Logging
 import Testing
 
 @testable import KafkaProducer
@@ -50,7 +52,7 @@ struct ProducerConfigurationTests {
         var properties = ["bootstrap.servers": "127.0.0.1:9092"]
         properties.merge(extra) { _, new in new }
         #expect { try ProducerConfiguration(properties: properties) } throws: { error in
-            guard let error = error as? ProducerConfigurationError else { return false }
+            guard let error = (error as? ProducerConfigurationErrors)?.first else { return false }
             return error.property == property && "\(error)".contains(property)
         }
     }
@@ -58,7 +60,7 @@ struct ProducerConfigurationTests {
     @Test("a missing bootstrap.servers is an error")
     func missingBootstrap() {
         #expect { try ProducerConfiguration(properties: [:]) } throws: {
-            ($0 as? ProducerConfigurationError)?.code == .missingProperty
+            ($0 as? ProducerConfigurationErrors)?.first?.code == .missingProperty
         }
     }
 
@@ -67,10 +69,10 @@ struct ProducerConfigurationTests {
         let implicit = try ProducerConfiguration(properties: ["bootstrap.servers": "h:1", "acks": "1"])
         #expect(!implicit.enableIdempotence)
         #expect { try ProducerConfiguration(properties: ["bootstrap.servers": "h:1", "acks": "1", "enable.idempotence": "true"]) } throws: {
-            ($0 as? ProducerConfigurationError)?.code == .conflict && ($0 as? ProducerConfigurationError)?.property == "acks"
+            ($0 as? ProducerConfigurationErrors)?.first?.code == .conflict && ($0 as? ProducerConfigurationErrors)?.first?.property == "acks"
         }
         #expect { try ProducerConfiguration(properties: ["bootstrap.servers": "h:1", "max.in.flight.requests.per.connection": "6", "enable.idempotence": "true"]) } throws: {
-            ($0 as? ProducerConfigurationError)?.property == "max.in.flight.requests.per.connection"
+            ($0 as? ProducerConfigurationErrors)?.first?.property == "max.in.flight.requests.per.connection"
         }
     }
 
@@ -82,5 +84,57 @@ struct ProducerConfigurationTests {
             let delay = Double(backoff.delay(attempt: attempt))
             #expect(delay >= expected * 0.8 && delay <= expected * 1.2, "attempt \(attempt): \(delay)")
         }
+    }
+
+    @Test("every bad property is reported at once, each naming its property")
+    func everyProblem() {
+        let properties = [
+            "bootstrap.servers": "127.0.0.1:9092,nohost", "acks": "2", "linger.ms": "soon", "batch.size": "-1",
+            "key.serializr": "x", "retries": "99999999999",
+        ]
+        #expect { try ProducerConfiguration(properties: properties) } throws: { error in
+            guard let errors = error as? ProducerConfigurationErrors else { return false }
+            let named = Set(errors.errors.map(\.property))
+            return named == ["bootstrap.servers", "acks", "linger.ms", "batch.size", "key.serializr", "retries"]
+        }
+    }
+
+    @Test("Java's ranges: durations up to Long.MAX_VALUE (forever) are accepted and cannot overflow")
+    func javaRanges() throws {
+        let long = "\(Int64.max)"
+        let configuration = try ProducerConfiguration(properties: [
+            "bootstrap.servers": "h:1", "max.block.ms": long, "metadata.max.age.ms": long, "linger.ms": long,
+            "retry.backoff.ms": long, "retry.backoff.max.ms": long, "reconnect.backoff.ms": long,
+            "reconnect.backoff.max.ms": long, "socket.connection.setup.timeout.ms": long, "buffer.memory": long,
+            "delivery.timeout.ms": "0", "batch.size": "\(Int32.max)", "request.timeout.ms": "\(Int32.max)",
+        ])
+        #expect(configuration.maxBlockMs == Int(Int64.max))
+        #expect(ProducerConfiguration.nanoseconds(milliseconds: configuration.maxBlockMs) == UInt64(1) << 62)
+        #expect(ProducerConfiguration.nanoseconds(milliseconds: 5) == 5_000_000)
+        var backoff = RetryBackoff(initialMs: Int(Int64.max), maximumMs: Int(Int64.max), seed: 1)
+        #expect(backoff.delay(attempt: 40) <= UInt64(Double(UInt64(1) << 62) * 1.2))
+        for (name, value) in [("request.timeout.ms", "\(Int64(Int32.max) + 1)"), ("max.in.flight.requests.per.connection", "0")] {
+            #expect(throws: ProducerConfigurationErrors.self) {
+                try ProducerConfiguration(properties: ["bootstrap.servers": "h:1", name: value])
+            }
+        }
+    }
+
+    @Test("a producer with every duration at Long.MAX_VALUE starts, sends and closes (no trap on the arithmetic)")
+    func foreverDurations() async throws {
+        let cluster = try FakeKafkaCluster(brokers: 1)
+        defer { cluster.stop() }
+        try cluster.createTopic("forever", partitions: 1)
+        let long = "\(Int64.max)"
+        let producer = try KafkaProducer(
+            configuration: try ProducerConfiguration(properties: [
+                "bootstrap.servers": cluster.bootstrap, "max.block.ms": long, "metadata.max.age.ms": long,
+                "linger.ms": "0", "retry.backoff.max.ms": long, "reconnect.backoff.max.ms": long,
+                "socket.connection.setup.timeout.ms": long, "buffer.memory": long, "delivery.timeout.ms": "0",
+            ]),
+            logger: Logger(label: "test.forever"))
+        let metadata = try await producer.send(ProducerRecord(topic: "forever", value: Array("v".utf8)))
+        #expect(metadata.offset == 0)
+        #expect(await producer.close(timeout: .seconds(Int64.max)))
     }
 }

@@ -55,14 +55,10 @@ public final class Agent: Sendable {
 
         // The producer reports to the pipeline, which is made with the producer: a box joins them.
         let pipelineBox = NIOLockedValueBox<Pipeline?>(nil)
-        var properties = configuration.kafka
-        properties["buffer.memory"] = "\(configuration.maxBufferedBytes)"
-        properties["ferry.retry.all.errors"] = "true"
-        properties["max.block.ms"] = properties["max.block.ms"] ?? "1000"
         let producer: KafkaProducer
         do {
             producer = try KafkaProducer(
-                configuration: try ProducerConfiguration(properties: properties), logger: logger,
+                configuration: try ProducerConfiguration(properties: configuration.producerProperties), logger: logger,
                 onDelivery: { report in pipelineBox.withLockedValue { $0 }?.delivered(report) })
         } catch {
             throw AgentError(.startup, "cannot create the Kafka producer: \(error)")

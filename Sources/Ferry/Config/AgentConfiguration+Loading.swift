@@ -170,7 +170,7 @@ extension AgentConfiguration {
             return
         }
         var properties = Self.kafkaDefaults
-        let errorsBefore = reader.errors.count
+        var refused = Set<String>()
         for entry in entries {
             let path = "output.kafka.\(entry.key)"
             let value: String?
@@ -183,30 +183,33 @@ extension AgentConfiguration {
             default:
                 value = reader.string(entry.value, path)
             }
-            guard let value else { continue }
-            if let owned = Self.agentOwnedProperties[entry.key], owned != value {
-                reader.fail(
-                    .invalidValue, entry.value, path,
-                    "the agent never gives up on a record (files are the buffer): \(entry.key) must be \(owned) or absent")
+            guard let value else {
+                refused.insert(entry.key)
+                continue
+            }
+            if let owned = Self.agentOwnedProperties[entry.key], owned.value != value {
+                let allowed = owned.value.map { "\(entry.key) must be \($0) or absent" } ?? "\(entry.key) is not set here"
+                reader.fail(.invalidValue, entry.value, path, "\(owned.why): \(allowed)")
+                refused.insert(entry.key)
                 continue
             }
             properties[entry.key] = value
         }
-        for (key, value) in Self.agentOwnedProperties { properties[key] = value }
+        for (key, value) in Self.agentOwnedValues { properties[key] = value }
         kafka = properties
-        // Values already refused (an unset variable...) would only be reported again as missing.
-        guard reader.errors.count == errorsBefore else { return }
+        // Every problem the producer finds, at the line of its property (values refused above, an unset
+        // variable say, are not reported again).
         do {
-            _ = try ProducerConfiguration(properties: properties)
-        } catch let error as ProducerConfigurationError {
-            let entry = entries.first { $0.key == error.property }
-            let place = entry?.value ?? kafkaNode
-            let code: ConfigurationError.Code = error.code == .unknownProperty ? .unknownKey : error.code == .missingProperty ? .missingKey : .invalidValue
-            reader.fail(code, place, "output.kafka.\(error.property)", error.message + (error.value.map { " (value '\($0)')" } ?? ""))
+            _ = try ProducerConfiguration(properties: producerProperties)
         } catch {
-            reader.fail(.invalidValue, kafkaNode, "output.kafka", "\(error)")
+            for problem in error.errors where !refused.contains(problem.property) {
+                let entry = entries.first { $0.key == problem.property }
+                let place = entry?.value ?? kafkaNode
+                let code: ConfigurationError.Code = problem.code == .unknownProperty
+                    ? .unknownKey : problem.code == .missingProperty ? .missingKey : .invalidValue
+                reader.fail(code, place, "output.kafka.\(problem.property)", problem.message + (problem.value.map { " (value '\($0)')" } ?? ""))
+            }
         }
-        kafka = properties
     }
 
     /// Checks that need the whole configuration: the tailer's own validation of patterns and sizes.

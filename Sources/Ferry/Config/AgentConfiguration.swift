@@ -40,10 +40,32 @@ public struct AgentConfiguration: Sendable, Equatable {
         "batch.size": "262144", "max.request.size": "1048576", "client.id": "ferry",
     ]
 
-    /// Properties the agent must control: delivery must never time out (files are the buffer).
-    static let agentOwnedProperties: [String: String] = [
-        "delivery.timeout.ms": "0", "retries": "2147483647",
+    /// Properties the agent must control, with the value it uses and why: delivery must never time out
+    /// (files are the buffer), and reading must never wait for Kafka (a topic that cannot take records
+    /// pauses only its own input). A user may repeat the agent's value; any other value is an error.
+    static let agentOwnedProperties: [String: (value: String?, why: String)] = [
+        "delivery.timeout.ms": ("0", "the agent never gives up on a record (files are the buffer)"),
+        "retries": ("2147483647", "the agent never gives up on a record (files are the buffer)"),
+        "ferry.retry.all.errors": ("true", "the agent retries every error until its cause is fixed"),
+        "buffer.memory": (nil, "the agent sizes it from pipeline.max_buffered_bytes: set that instead"),
+        "max.block.ms": (nil, "the agent never waits for Kafka while reading: a topic that cannot take records pauses only its input"),
     ]
+
+    /// The properties the agent's producer runs with: `output.kafka` (with the agent's own values),
+    /// `buffer.memory` from `pipeline.max_buffered_bytes`, and `max.block.ms` (how long the reader may wait
+    /// for Kafka).
+    public var producerProperties: [String: String] {
+        var properties = kafka
+        for (key, value) in Self.agentOwnedValues { properties[key] = value }
+        properties["buffer.memory"] = "\(maxBufferedBytes)"
+        properties["max.block.ms"] = "1000"
+        return properties
+    }
+
+    /// The values the agent gives its own properties (those with a fixed value).
+    static var agentOwnedValues: [String: String] {
+        agentOwnedProperties.compactMapValues { $0.value }
+    }
 }
 
 /// One input of the agent: files, where they go, and how their lines become records.

@@ -38,7 +38,7 @@ final class RecordAccumulator: @unchecked Sendable {
         batchSize = configuration.effectiveBatchSize
         bufferMemory = configuration.bufferMemory
         maxRequestSize = configuration.maxRequestSize
-        lingerNs = UInt64(configuration.lingerMs) * 1_000_000
+        lingerNs = ProducerConfiguration.nanoseconds(milliseconds: configuration.lingerMs)
         ignoreKeys = configuration.partitionerIgnoreKeys
         self.wake = wake
     }

@@ -63,6 +63,9 @@ public struct ProducerConfiguration: Sendable, Equatable {
     public var reconnectBackoffMaxMs: Int = 1000
     /// `socket.connection.setup.timeout.ms`: how long a connection attempt may take. Default 10000.
     public var socketConnectionSetupTimeoutMs: Int = 10000
+    /// `allow.auto.create.topics`: whether Metadata requests let the broker create a missing topic (if the
+    /// broker's own `auto.create.topics.enable` allows it). Default true, as in Java.
+    public var allowAutoCreateTopics: Bool = true
     /// `ferry.compression.threads`: threads that compress batches in parallel; 0 = one per core. Default 0.
     public var compressionThreads: Int = 0
     /// `ferry.retry.all.errors`: retry, with backoff, also the errors the Java client gives up on
@@ -83,86 +86,99 @@ public struct ProducerConfiguration: Sendable, Equatable {
         "max.in.flight.requests.per.connection", "retries", "retry.backoff.ms", "retry.backoff.max.ms",
         "request.timeout.ms", "delivery.timeout.ms", "metadata.max.age.ms", "max.request.size",
         "partitioner.ignore.keys", "reconnect.backoff.ms", "reconnect.backoff.max.ms",
-        "socket.connection.setup.timeout.ms", "ferry.compression.threads", "ferry.retry.all.errors",
+        "socket.connection.setup.timeout.ms", "allow.auto.create.topics", "ferry.compression.threads",
+        "ferry.retry.all.errors",
     ]
 
     /// Builds a configuration from Kafka properties. Unknown names, unparsable or out-of-range values and
-    /// contradictions are errors naming the property. As in the Java client, idempotence that was not asked
-    /// for explicitly is turned off when `acks`, `retries` or `max.in.flight.requests.per.connection`
-    /// contradict it; asked for explicitly, the contradiction is an error.
-    public init(properties: [String: String]) throws {
+    /// contradictions are errors naming the property; every problem is reported, not only the first. As in
+    /// the Java client, idempotence that was not asked for explicitly is turned off when `acks`, `retries`
+    /// or `max.in.flight.requests.per.connection` contradict it; asked for explicitly, the contradiction is
+    /// an error.
+    ///
+    /// Numbers take the Java client's ranges (durations in milliseconds up to `Long.MAX_VALUE`, Java's
+    /// "forever"); a few are narrower where the Java value cannot work (`request.timeout.ms` and
+    /// `socket.connection.setup.timeout.ms` at least 1, `max.request.size` at least 1024). Durations beyond
+    /// ``foreverMs`` (about 146 years) mean forever: no arithmetic on them can overflow.
+    public init(properties: [String: String]) throws(ProducerConfigurationErrors) {
+        var reader = PropertyReader(properties: properties)
         for name in properties.keys.sorted() where !Self.knownProperties.contains(name) {
-            throw ProducerConfigurationError(
-                .unknownProperty, property: name, value: properties[name], "not a producer property this client knows")
-        }
-        guard let servers = properties["bootstrap.servers"] else {
-            throw ProducerConfigurationError(.missingProperty, property: "bootstrap.servers", value: nil, "required")
+            reader.fail(.unknownProperty, name, "not a producer property this client knows")
         }
         var addresses: [BrokerAddress] = []
-        for item in servers.split(separator: ",") where !item.trimmingCharacters(in: " ").isEmpty {
-            guard let address = BrokerAddress(parsing: String(item)) else {
-                throw ProducerConfigurationError(
-                    .invalidValue, property: "bootstrap.servers", value: servers, "'\(item)' is not host:port")
+        if let servers = properties["bootstrap.servers"] {
+            for item in servers.split(separator: ",") where !item.trimmingCharacters(in: " ").isEmpty {
+                guard let address = BrokerAddress(parsing: String(item)) else {
+                    reader.fail(.invalidValue, "bootstrap.servers", "'\(item)' is not host:port")
+                    continue
+                }
+                addresses.append(address)
             }
-            addresses.append(address)
-        }
-        guard !addresses.isEmpty else {
-            throw ProducerConfigurationError(.invalidValue, property: "bootstrap.servers", value: servers, "no broker listed")
+            if addresses.isEmpty && !servers.split(separator: ",").contains(where: { !$0.trimmingCharacters(in: " ").isEmpty }) {
+                reader.fail(.invalidValue, "bootstrap.servers", "no broker listed")
+            }
+        } else {
+            reader.fail(.missingProperty, "bootstrap.servers", "required")
         }
         self.init(bootstrapServers: addresses)
-        let reader = PropertyReader(properties: properties)
         if let value = properties["client.id"] { clientId = value }
         if let value = properties["acks"] {
-            switch value.lowercased() {
+            switch value.trimmingCharacters(in: " ").lowercased() {
             case "all", "-1": acks = .all
             case "1": acks = .leader
             case "0": acks = .none
-            default:
-                throw ProducerConfigurationError(.invalidValue, property: "acks", value: value, "expected all, -1, 0 or 1")
+            default: reader.fail(.invalidValue, "acks", "expected all, -1, 0 or 1")
             }
         }
         let idempotenceExplicit = properties["enable.idempotence"] != nil
-        enableIdempotence = try reader.bool("enable.idempotence", default: true)
+        enableIdempotence = reader.bool("enable.idempotence", default: true)
         if let value = properties["compression.type"] {
-            switch RecordBatchCompression(name: value) {
+            switch RecordBatchCompression(name: value.trimmingCharacters(in: " ")) {
             case .none?: compressionType = .none
             case .gzip?: compressionType = .gzip
             case .lz4?: compressionType = .lz4
             case .snappy?, .zstd?:
-                throw ProducerConfigurationError(
-                    .invalidValue, property: "compression.type", value: value,
+                reader.fail(
+                    .invalidValue, "compression.type",
                     "Ferry writes none, gzip or lz4 (it reads snappy and zstd, but does not write them)")
             case nil:
-                throw ProducerConfigurationError(
-                    .invalidValue, property: "compression.type", value: value, "expected none, gzip or lz4")
+                reader.fail(.invalidValue, "compression.type", "expected none, gzip or lz4")
             }
         }
+        // Java's levels: gzip 1-9 (-1: zlib's default, 6), lz4 1-17 (9 is Java's default; Ferry's is the fast
+        // mode, 0).
         let levelProperty = compressionType == .gzip ? "compression.gzip.level" : "compression.lz4.level"
         for name in ["compression.level", levelProperty] where properties[name] != nil {
-            let range: ClosedRange<Int> = compressionType == .gzip ? 1...9 : 0...17
-            compressionLevel = Int32(try reader.integer(name, default: 0, range: range))
+            let range: ClosedRange<Int> = compressionType == .gzip ? -1...9 : 0...17
+            let level = reader.integer(name, default: 0, range: range)
+            if compressionType == .gzip && level == 0 {
+                reader.fail(.invalidValue, name, "a gzip level is 1 to 9, or -1 for zlib's default")
+            }
+            compressionLevel = compressionType == .gzip && level == -1 ? nil : Int32(level)
         }
-        lingerMs = try reader.integer("linger.ms", default: lingerMs, range: 0...Int(Int32.max))
-        batchSize = try reader.integer("batch.size", default: batchSize, range: 0...Int(Int32.max))
-        bufferMemory = try reader.integer("buffer.memory", default: bufferMemory, range: 1024...Int(Int64.max))
-        maxBlockMs = try reader.integer("max.block.ms", default: maxBlockMs, range: 0...Int(Int64.max))
-        maxInFlightRequestsPerConnection = try reader.integer(
-            "max.in.flight.requests.per.connection", default: maxInFlightRequestsPerConnection, range: 1...Int(Int32.max))
-        retries = try reader.integer("retries", default: retries, range: 0...Int(Int32.max))
-        retryBackoffMs = try reader.integer("retry.backoff.ms", default: retryBackoffMs, range: 0...Int(Int32.max))
-        retryBackoffMaxMs = try reader.integer("retry.backoff.max.ms", default: retryBackoffMaxMs, range: 0...Int(Int32.max))
-        requestTimeoutMs = try reader.integer("request.timeout.ms", default: requestTimeoutMs, range: 1...Int(Int32.max))
-        deliveryTimeoutMs = try reader.integer("delivery.timeout.ms", default: deliveryTimeoutMs, range: 0...Int(Int32.max))
-        metadataMaxAgeMs = try reader.integer("metadata.max.age.ms", default: metadataMaxAgeMs, range: 0...Int(Int64.max))
-        maxRequestSize = try reader.integer("max.request.size", default: maxRequestSize, range: 1024...Int(Int32.max))
-        partitionerIgnoreKeys = try reader.bool("partitioner.ignore.keys", default: false)
-        reconnectBackoffMs = try reader.integer("reconnect.backoff.ms", default: reconnectBackoffMs, range: 0...Int(Int32.max))
-        reconnectBackoffMaxMs = try reader.integer(
-            "reconnect.backoff.max.ms", default: reconnectBackoffMaxMs, range: 0...Int(Int32.max))
-        socketConnectionSetupTimeoutMs = try reader.integer(
-            "socket.connection.setup.timeout.ms", default: socketConnectionSetupTimeoutMs, range: 1...Int(Int32.max))
-        compressionThreads = try reader.integer("ferry.compression.threads", default: 0, range: 0...256)
-        retryAllErrors = try reader.bool("ferry.retry.all.errors", default: false)
+        let long = Int(Int64.max)
+        let int = Int(Int32.max)
+        lingerMs = reader.integer("linger.ms", default: lingerMs, range: 0...long)
+        batchSize = reader.integer("batch.size", default: batchSize, range: 0...int)
+        bufferMemory = reader.integer("buffer.memory", default: bufferMemory, range: 0...long)
+        maxBlockMs = reader.integer("max.block.ms", default: maxBlockMs, range: 0...long)
+        maxInFlightRequestsPerConnection = reader.integer(
+            "max.in.flight.requests.per.connection", default: maxInFlightRequestsPerConnection, range: 1...int)
+        retries = reader.integer("retries", default: retries, range: 0...int)
+        retryBackoffMs = reader.integer("retry.backoff.ms", default: retryBackoffMs, range: 0...long)
+        retryBackoffMaxMs = reader.integer("retry.backoff.max.ms", default: retryBackoffMaxMs, range: 0...long)
+        requestTimeoutMs = reader.integer("request.timeout.ms", default: requestTimeoutMs, range: 1...int)
+        deliveryTimeoutMs = reader.integer("delivery.timeout.ms", default: deliveryTimeoutMs, range: 0...int)
+        metadataMaxAgeMs = reader.integer("metadata.max.age.ms", default: metadataMaxAgeMs, range: 0...long)
+        maxRequestSize = reader.integer("max.request.size", default: maxRequestSize, range: 1024...int)
+        partitionerIgnoreKeys = reader.bool("partitioner.ignore.keys", default: false)
+        reconnectBackoffMs = reader.integer("reconnect.backoff.ms", default: reconnectBackoffMs, range: 0...long)
+        reconnectBackoffMaxMs = reader.integer("reconnect.backoff.max.ms", default: reconnectBackoffMaxMs, range: 0...long)
+        socketConnectionSetupTimeoutMs = reader.integer(
+            "socket.connection.setup.timeout.ms", default: socketConnectionSetupTimeoutMs, range: 1...long)
+        allowAutoCreateTopics = reader.bool("allow.auto.create.topics", default: true)
+        compressionThreads = reader.integer("ferry.compression.threads", default: 0, range: 0...256)
+        retryAllErrors = reader.bool("ferry.retry.all.errors", default: false)
 
         // Idempotence needs acks=all, retries > 0 and at most 5 requests in flight.
         let conflicts = [
@@ -171,47 +187,78 @@ public struct ProducerConfiguration: Sendable, Equatable {
             maxInFlightRequestsPerConnection > 5
                 ? ("max.in.flight.requests.per.connection", "max.in.flight.requests.per.connection must be at most 5") : nil,
         ].compactMap { $0 }
-        if enableIdempotence, let (property, why) = conflicts.first {
+        if enableIdempotence, !conflicts.isEmpty {
             if idempotenceExplicit {
-                throw ProducerConfigurationError(
-                    .conflict, property: property, value: properties[property],
-                    "enable.idempotence=true requires it: \(why) (or set enable.idempotence=false)")
+                for (property, why) in conflicts {
+                    reader.fail(.conflict, property, "enable.idempotence=true requires it: \(why) (or set enable.idempotence=false)")
+                }
             }
             enableIdempotence = false
         }
-        if deliveryTimeoutMs != 0 && deliveryTimeoutMs < lingerMs + requestTimeoutMs {
-            throw ProducerConfigurationError(
-                .conflict, property: "delivery.timeout.ms", value: properties["delivery.timeout.ms"] ?? "\(deliveryTimeoutMs)",
-                "must be at least linger.ms + request.timeout.ms (\(lingerMs + requestTimeoutMs)), or 0 for no limit")
+        if deliveryTimeoutMs != 0 && deliveryTimeoutMs < lingerMs.addingSaturated(requestTimeoutMs) {
+            reader.fail(
+                .conflict, "delivery.timeout.ms",
+                "must be at least linger.ms + request.timeout.ms (\(lingerMs.addingSaturated(requestTimeoutMs))), or 0 for no limit",
+                value: properties["delivery.timeout.ms"] ?? "\(deliveryTimeoutMs)")
         }
+        guard reader.errors.isEmpty else { throw ProducerConfigurationErrors(errors: reader.errors) }
+    }
+
+    /// Durations at or above this many milliseconds (2^62 ns, about 146 years) mean forever.
+    public static let foreverMs = Int((UInt64(1) << 62) / 1_000_000)
+
+    /// `milliseconds` as nanoseconds, capped at 2^62 (forever), so that adding it to a monotonic time cannot
+    /// overflow.
+    static func nanoseconds(milliseconds: Int) -> UInt64 {
+        guard milliseconds > 0 else { return 0 }
+        guard milliseconds < foreverMs else { return UInt64(1) << 62 }
+        return UInt64(milliseconds) * 1_000_000
     }
 
     /// The effective batch size: at least one record's room, at most what a request can carry.
     var effectiveBatchSize: Int { max(min(batchSize, maxRequestSize - 200), 1) }
 }
 
-/// Parses typed property values with errors that name the property.
+/// Parses typed property values, collecting every problem with the property's name.
 private struct PropertyReader {
     let properties: [String: String]
+    private(set) var errors: [ProducerConfigurationError] = []
 
-    func integer(_ name: String, default value: Int, range: ClosedRange<Int>) throws -> Int {
+    init(properties: [String: String]) { self.properties = properties }
+
+    mutating func fail(_ code: ProducerConfigurationError.Code, _ name: String, _ message: String, value: String? = nil) {
+        errors.append(ProducerConfigurationError(code, property: name, value: value ?? properties[name], message))
+    }
+
+    mutating func integer(_ name: String, default value: Int, range: ClosedRange<Int>) -> Int {
         guard let text = properties[name] else { return value }
         guard let parsed = Int(text.trimmingCharacters(in: " ")) else {
-            throw ProducerConfigurationError(.invalidValue, property: name, value: text, "expected an integer")
+            fail(.invalidValue, name, "expected an integer between \(range.lowerBound) and \(range.upperBound)")
+            return value
         }
         guard range.contains(parsed) else {
-            throw ProducerConfigurationError(
-                .invalidValue, property: name, value: text, "must be between \(range.lowerBound) and \(range.upperBound)")
+            fail(.invalidValue, name, "must be between \(range.lowerBound) and \(range.upperBound)")
+            return value
         }
         return parsed
     }
 
-    func bool(_ name: String, default value: Bool) throws -> Bool {
+    mutating func bool(_ name: String, default value: Bool) -> Bool {
         guard let text = properties[name] else { return value }
-        switch text.lowercased() {
+        switch text.trimmingCharacters(in: " ").lowercased() {
         case "true": return true
         case "false": return false
-        default: throw ProducerConfigurationError(.invalidValue, property: name, value: text, "expected true or false")
+        default:
+            fail(.invalidValue, name, "expected true or false")
+            return value
         }
+    }
+}
+
+extension Int {
+    /// `self + other`, stopping at `Int.max` instead of trapping.
+    func addingSaturated(_ other: Int) -> Int {
+        let (sum, overflow) = addingReportingOverflow(other)
+        return overflow ? (other > 0 ? .max : .min) : sum
     }
 }

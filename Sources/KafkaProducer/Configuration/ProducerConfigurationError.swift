@@ -35,3 +35,19 @@ public struct ProducerConfigurationError: Error, Hashable, Sendable, CustomStrin
         return "property \(property): \(message)"
     }
 }
+
+/// Every problem found in a set of producer properties (at least one).
+public struct ProducerConfigurationErrors: Error, Hashable, Sendable, CustomStringConvertible {
+    /// The problems, in property-name order of discovery.
+    public var errors: [ProducerConfigurationError]
+
+    /// Makes the list.
+    public init(errors: [ProducerConfigurationError]) {
+        self.errors = errors
+    }
+
+    /// The first problem (there is always one).
+    public var first: ProducerConfigurationError? { errors.first }
+
+    public var description: String { errors.map(\.description).joined(separator: "; ") }
+}

@@ -137,7 +137,7 @@ extension ProducerCore {
         }
         if metadataWanted && !metadataInFlight { considerFuture(metadataRetryAt) }
         if configuration.metadataMaxAgeMs > 0 && metadataRefreshedAt > 0 {
-            considerFuture(metadataRefreshedAt + UInt64(configuration.metadataMaxAgeMs) * 1_000_000)
+            considerFuture(metadataRefreshedAt + ProducerConfiguration.nanoseconds(milliseconds: configuration.metadataMaxAgeMs))
         }
         for connection in connections {
             considerFuture(connection.machine.retryAt)
@@ -166,7 +166,7 @@ extension ProducerCore {
             submit(closedBatches)
         }
         if configuration.metadataMaxAgeMs > 0, metadataRefreshedAt > 0,
-            now >= metadataRefreshedAt + UInt64(configuration.metadataMaxAgeMs) * 1_000_000
+            now >= metadataRefreshedAt + ProducerConfiguration.nanoseconds(milliseconds: configuration.metadataMaxAgeMs)
         {
             metadataWanted = true
         }

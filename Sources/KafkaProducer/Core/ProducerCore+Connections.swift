@@ -35,7 +35,7 @@ extension ProducerCore {
         let frames = KafkaFrameDecoder(maximumFrameSize: max(KafkaFrameDecoder.defaultMaximumFrameSize, configuration.maxRequestSize * 2))
         let initializer = channelInitializer
         let bootstrap = ClientBootstrap(group: eventLoop)
-            .connectTimeout(.milliseconds(Int64(configuration.socketConnectionSetupTimeoutMs)))
+            .connectTimeout(.nanoseconds(Int64(ProducerConfiguration.nanoseconds(milliseconds: configuration.socketConnectionSetupTimeoutMs))))
             .channelOption(.tcpOption(.tcp_nodelay), value: 1)
             .channelInitializer { [self] channel in
                 let addOurs: @Sendable () -> EventLoopFuture<Void> = {
@@ -111,7 +111,7 @@ extension ProducerCore {
             return
         }
         connection.pending[correlationId] = pending
-        connection.deadlines[correlationId] = MonotonicClock.now() + UInt64(configuration.requestTimeoutMs) * 1_000_000
+        connection.deadlines[correlationId] = MonotonicClock.now() + ProducerConfiguration.nanoseconds(milliseconds: configuration.requestTimeoutMs)
         channel.writeAndFlush(buffer, promise: nil)
     }
 
@@ -235,7 +235,7 @@ extension ProducerCore {
         metadataInFlight = true
         metadataWanted = false
         write(
-            MetadataRequest(topicNames: topics, allowAutoTopicCreation: false), version: version, on: connection,
+            MetadataRequest(topicNames: topics, allowAutoTopicCreation: configuration.allowAutoCreateTopics), version: version, on: connection,
             pending: .metadata(version: version, topics: topics))
     }
 

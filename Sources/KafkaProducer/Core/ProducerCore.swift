@@ -59,8 +59,8 @@ final class ProducerCore: @unchecked Sendable {
                 acks: configuration.acks.rawValue, idempotent: configuration.enableIdempotence,
                 maxInFlightPerConnection: configuration.maxInFlightRequestsPerConnection,
                 maxRequestSize: configuration.maxRequestSize, retries: configuration.retries,
-                requestTimeoutNs: UInt64(configuration.requestTimeoutMs) * 1_000_000,
-                deliveryTimeoutNs: UInt64(configuration.deliveryTimeoutMs) * 1_000_000,
+                requestTimeoutNs: ProducerConfiguration.nanoseconds(milliseconds: configuration.requestTimeoutMs),
+                deliveryTimeoutNs: ProducerConfiguration.nanoseconds(milliseconds: configuration.deliveryTimeoutMs),
                 backoff: RetryBackoff(
                     initialMs: configuration.retryBackoffMs, maximumMs: configuration.retryBackoffMaxMs, seed: seed),
                 retryAllErrors: configuration.retryAllErrors))

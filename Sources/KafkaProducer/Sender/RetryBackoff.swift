@@ -11,8 +11,8 @@ struct RetryBackoff: Sendable, Equatable {
     private var state: UInt64
 
     init(initialMs: Int, maximumMs: Int, seed: UInt64) {
-        initialNs = UInt64(max(initialMs, 0)) * 1_000_000
-        maximumNs = max(UInt64(max(maximumMs, 0)) * 1_000_000, initialNs)
+        initialNs = ProducerConfiguration.nanoseconds(milliseconds: initialMs)
+        maximumNs = max(ProducerConfiguration.nanoseconds(milliseconds: maximumMs), initialNs)
         state = seed
     }
 

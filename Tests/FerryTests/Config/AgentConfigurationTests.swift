@@ -105,6 +105,44 @@ struct AgentConfigurationTests {
         }
     }
 
+    @Test("every problem in output.kafka is reported at once, at its line; properties the agent owns are refused, never replaced")
+    func kafkaProblems() {
+        do {
+            _ = try parse("""
+                inputs:
+                  - name: app
+                    paths: [/var/log/app/*.log]
+                    topic: logs
+                output:
+                  kafka:
+                    bootstrap.servers: 127.0.0.1:9092
+                    linger.ms: soon
+                    acks: 2
+                    buffer.memory: 1000000
+                    max.block.ms: 5
+                    delivery.timeout.ms: 1000
+                    batch.size: -1
+                    compresion.type: lz4
+                """)
+            Issue.record("expected errors")
+        } catch {
+            let problems = error.errors
+            #expect(problems.map(\.key) == [
+                "output.kafka.linger.ms", "output.kafka.acks", "output.kafka.buffer.memory", "output.kafka.max.block.ms",
+                "output.kafka.delivery.timeout.ms", "output.kafka.batch.size", "output.kafka.compresion.type",
+            ], "\(problems)")
+            #expect(problems.map(\.line) == Array(8...14))
+            #expect(problems.first { $0.key == "output.kafka.buffer.memory" }?.message.contains("pipeline.max_buffered_bytes") == true)
+        }
+    }
+
+    @Test("Java's \"forever\" (Long.MAX_VALUE) for durations passes ferry check's rules and builds a producer configuration")
+    func foreverDurations() throws {
+        let configuration = try parse(Self.minimal + "\n    metadata.max.age.ms: 9223372036854775807\n    linger.ms: 9223372036854775807\n")
+        #expect(configuration.kafka["metadata.max.age.ms"] == "9223372036854775807")
+        #expect(configuration.producerProperties["buffer.memory"] == "\(configuration.maxBufferedBytes)")
+    }
+
     @Test("the tailer configuration follows the inputs and the tailing section")
     func tailerConfiguration() throws {
         let configuration = try parse(Self.minimal + "\ntailing:\n  max_open_files: 7\n  watch_method: poll\n")
