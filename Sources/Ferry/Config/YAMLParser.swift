@@ -28,7 +28,8 @@ public struct YAMLParser {
 
     private mutating func split(_ text: String) throws(YAMLError) {
         var number = 0
-        for raw in text.split(separator: "\n", omittingEmptySubsequences: false) {
+        // "\r\n" is one Character in Swift: split on it too, or a CRLF file would be one long line.
+        for raw in text.split(omittingEmptySubsequences: false, whereSeparator: { $0 == "\n" || $0 == "\r\n" }) {
             number += 1
             var line = raw
             if line.last == "\r" { line = line.dropLast() }
@@ -229,7 +230,8 @@ public struct YAMLParser {
         var contentIndent: Int? = nil
         while position < lines.count {
             let next = lines[position]
-            if next.isBlank {
+            // Only whitespace is blank here: a line starting with `#` inside a block scalar is content.
+            if next.text.allSatisfy({ $0 == " " || $0 == "\t" }) {
                 collected.append("")
                 position += 1
                 continue

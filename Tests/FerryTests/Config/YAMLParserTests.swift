@@ -1,3 +1,4 @@
+import Foundation
 import Testing
 
 @testable import Ferry
@@ -97,5 +98,24 @@ struct YAMLParserTests {
         #expect(try parse("").value == .null)
         #expect(try parse("# only a comment\n\n").value == .null)
         #expect(try parse("---\na: 1\n").entries?.first?.key == "a")
+    }
+
+    @Test("CRLF line ends parse as LF ones (\"\\r\\n\" is one Swift Character), positions included")
+    func crlf() throws {
+        let lf = "a: 1\nb:\n  - x\n  - y # comment\nc: |\n  one\n  two\n"
+        let crlf = lf.replacingOccurrences(of: "\n", with: "\r\n")
+        let fromLF = try parse(lf)
+        let fromCRLF = try parse(crlf)
+        #expect(fromCRLF == fromLF)
+        #expect(fromCRLF.entries?.map(\.key) == ["a", "b", "c"])
+        #expect(fromCRLF.entries?.last?.value.value == .scalar("one\ntwo\n", quoted: true))
+        #expect(fromCRLF.entries?.last?.value.line == 5)
+    }
+
+    @Test("a line starting with # inside a | or > block scalar is content, not a comment")
+    func hashInBlockScalar() throws {
+        let node = try parse("script: |\n  #!/bin/sh\n  # keep me\n  echo hi\n# a real comment\nnext: >\n  # folded\n  text\n")
+        #expect(node.entries?.first?.value.value == .scalar("#!/bin/sh\n# keep me\necho hi\n", quoted: true))
+        #expect(node.entries?.last?.value.value == .scalar("# folded text\n", quoted: true))
     }
 }
