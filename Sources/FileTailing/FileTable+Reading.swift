@@ -10,10 +10,8 @@ extension FileTable {
     static func startOffset(
         decision: StartDecision, rule: StartAt, foundByInitialScan: Bool, endBoundary: Int64
     ) -> Int64 {
-        switch decision {
-        case .offset(let offset): return max(0, offset)
-        case .useStartAtRule: return foundByInitialScan && rule == .end ? endBoundary : 0
-        }
+        if case .offset(let offset) = decision { return max(0, offset) }
+        return foundByInitialScan && decision.rule(inputRule: rule) == .end ? endBoundary : 0
     }
 
     /// File `id` was opened: `status` from `fstat`, `identity` with its fingerprint, the hook's `decision`,

@@ -62,6 +62,18 @@ public enum StartDecision: Hashable, Sendable {
     case offset(Int64)
     /// Apply the input's `start_at` rule (and "files that appear later start at 0").
     case useStartAtRule
+    /// Apply this rule instead of the input's (files that appear later still start at 0): for the agent
+    /// after an unusable checkpoint (`on_corrupt_checkpoint`).
+    case startAt(StartAt)
+
+    /// The rule applied, given the input's own.
+    func rule(inputRule: StartAt) -> StartAt? {
+        switch self {
+        case .offset: return nil
+        case .useStartAtRule: return inputRule
+        case .startAt(let rule): return rule
+        }
+    }
 }
 
 /// Why a file was let go.

@@ -40,8 +40,8 @@ extension TailerLoop {
             path: file.path, input: input.name, identity: identity, size: status.status.size,
             foundByInitialScan: file.foundByInitialScan))
         var boundary: Int64 = 0
-        if decision == .useStartAtRule, input.startAt == .end, file.foundByInitialScan {
-            boundary = Self.lastLineBoundary(descriptor, size: status.status.size, maxLineBytes: input.maxLineBytes)
+        if decision.rule(inputRule: input.startAt) == .end, file.foundByInitialScan {
+            boundary = LineBoundary.last(descriptor: descriptor, size: status.status.size, maxLineBytes: input.maxLineBytes)
         }
         var linkInfo = stat()
         if lstat(file.path, &linkInfo) == 0, linkInfo.st_mode & S_IFMT == S_IFLNK { watchLinkTarget(file.path, id) }
@@ -243,22 +243,4 @@ extension TailerLoop {
         return CloseMarker(offset: offset, length: length, hash: ContentHash.of(bytes))
     }
 
-    /// The offset just after the last `\n` of the file, looking back at most `maxLineBytes`: where
-    /// `start_at: end` begins, so that a line being written is delivered whole. With no newline found, 0
-    /// if the whole file was searched, else the size.
-    static func lastLineBoundary(_ descriptor: Int32, size: Int64, maxLineBytes: Int) -> Int64 {
-        let block = 64 << 10
-        var end = size
-        let limit = max(0, size - Int64(maxLineBytes))
-        var bytes = [UInt8](repeating: 0, count: block)
-        while end > limit {
-            let start = max(limit, end - Int64(block))
-            let length = Int(end - start)
-            let count = bytes.withUnsafeMutableBytes { pread(descriptor, $0.baseAddress, length, off_t(start)) }
-            guard count == length else { return size }
-            if let index = bytes[..<length].lastIndex(of: 0x0A) { return start + Int64(index) + 1 }
-            end = start
-        }
-        return limit == 0 ? 0 : size
-    }
 }

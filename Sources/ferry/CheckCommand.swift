@@ -16,7 +16,9 @@ struct CheckCommand: AsyncParsableCommand {
         StandardErrorLog.bootstrap(level: .critical)
         let configuration = try ConfigurationFile.load(config)
         if let problem = stateDirectoryProblem(configuration.stateDirectory) {
-            FileHandleStream.standardError.write("\(config): state_dir: \(problem)\n")
+            let place = configuration.stateDirectoryLocation.map { "\(config):\($0.line):\($0.column)" } ?? config
+            let key = configuration.stateDirectoryLocation == nil ? "state_dir (default)" : "state_dir"
+            FileHandleStream.standardError.write("\(place): \(key): \(problem)\n")
             throw ExitCode(1)
         }
         let plan: StartPlan

@@ -170,20 +170,10 @@ public final class Agent: Sendable {
         }
         switch unknownStart {
         case .beginning?: return .offset(0)
-        case .end?: return .offset(lastLineBoundary(path: file.path, size: file.size))
+        // Like the input's own start_at: end, for the files found at start only; files that appear later
+        // start at 0.
+        case .end?: return .startAt(.end)
         case nil: return .useStartAtRule
         }
     }
-}
-
-/// The offset just after the last `\n` of a file of `size` bytes (0 if it has none in its last 64 KiB).
-func lastLineBoundary(path: String, size: Int64) -> Int64 {
-    let descriptor = open(path, O_RDONLY | O_CLOEXEC)
-    guard descriptor >= 0, size > 0 else { return 0 }
-    defer { close(descriptor) }
-    let length = Int(min(size, 65536))
-    var bytes = [UInt8](repeating: 0, count: length)
-    let count = bytes.withUnsafeMutableBytes { pread(descriptor, $0.baseAddress, length, off_t(size) - off_t(length)) }
-    guard count == length, let last = bytes.lastIndex(of: 0x0A) else { return 0 }
-    return size - Int64(length) + Int64(last) + 1
 }

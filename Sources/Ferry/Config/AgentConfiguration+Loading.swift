@@ -60,6 +60,7 @@ extension AgentConfiguration {
                 reader.fail(.invalidValue, node, "state_dir", "must be an absolute path")
             } else {
                 stateDirectory = value
+                stateDirectoryLocation = SourceLocation(line: node.line, column: node.column)
             }
         }
         if let node = top["checkpoint_interval_ms"], let value = reader.integer(node, "checkpoint_interval_ms", range: 10...600_000) {

@@ -7,6 +7,9 @@ import KafkaProducer
 public struct AgentConfiguration: Sendable, Equatable {
     /// Where checkpoints live (`state_dir`, default `/var/lib/ferry`).
     public var stateDirectory: String = "/var/lib/ferry"
+    /// Where `state_dir` is set in the file (line, column), nil for the default: problems with the directory
+    /// found later (`ferry check`, start-up) name it.
+    public var stateDirectoryLocation: SourceLocation? = nil
     /// How often checkpoints are written at most (`checkpoint_interval_ms`, default 1000).
     public var checkpointIntervalMs: Int = 1000
     /// How long a stop waits for in-flight acknowledgements (`shutdown_timeout_ms`, default 30000).
@@ -126,4 +129,14 @@ public struct TailingOptions: Sendable, Equatable {
     public var watchMethod: WatchMethod = .auto
 
     public init() {}
+}
+
+/// A position in a configuration file (1-based).
+public struct SourceLocation: Sendable, Equatable {
+    public var line: Int
+    public var column: Int
+    public init(line: Int, column: Int) {
+        self.line = line
+        self.column = column
+    }
 }

@@ -71,7 +71,7 @@ public struct StartPlan: Sendable {
                     start = 0
                     reason = "new file, start_at beginning"
                 case .end:
-                    start = lastLineBoundary(path: file.path, size: file.size)
+                    start = LineBoundary.last(path: file.path, size: file.size, maxLineBytes: input?.maxLineBytes ?? (1 << 20))
                     reason = "new file, start_at end"
                 }
             }
