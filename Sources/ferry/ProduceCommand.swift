@@ -89,7 +89,8 @@ struct ProduceCommand: AsyncParsableCommand {
         })
         let source: LineSource
         do {
-            source = try LineSource(path: file)
+            // A line that cannot fit in a request is refused without being held in memory.
+            source = try LineSource(path: file, maxLineBytes: configuration.maxRequestSize)
         } catch {
             await producer.close(timeout: .seconds(1))
             FileHandleStream.standardError.write("ferry produce: \(error)\n")
@@ -103,7 +104,12 @@ struct ProduceCommand: AsyncParsableCommand {
         let sender = LineSender(producer: producer, topic: topic, partition: partition)
         var timestamp = WallClockMilliseconds.now()
         do {
-            try source.forEachLine(chunkRead: { timestamp = WallClockMilliseconds.now() }) { line in
+            try source.forEachLine(chunkRead: { timestamp = WallClockMilliseconds.now() }, tooLong: { length in
+                refused += 1
+                tally.refuse(ProducerError(
+                    .recordTooLarge, topic: topic,
+                    "a line of \(length) bytes is longer than max.request.size (\(configuration.maxRequestSize)) allows"))
+            }) { line in
                 var keyPart: UnsafeRawBufferPointer? = nil
                 var valuePart = line
                 if let delimiter, let split = line.firstIndex(of: delimiter) {

@@ -10,6 +10,8 @@ public enum Subprocess {
         public var stdout: String
         /// Everything written to stderr.
         public var stderr: String
+        /// The program's peak resident memory in KiB (its `VmHWM`, sampled while it ran; 0 if never read).
+        public var peakResidentKiB: Int = 0
     }
 
     /// A failure to run a program.
@@ -54,7 +56,9 @@ public enum Subprocess {
         if let stdin { inPipe.fileHandleForWriting.write(stdin) }
         try? inPipe.fileHandleForWriting.close()
         let deadline = Date().addingTimeInterval(timeout)
+        var peak = 0
         while process.isRunning && Date() < deadline {
+            if let kib = PeakMemory.highWaterKiB(pid: process.processIdentifier) { peak = max(peak, kib) }
             usleep(10_000)
         }
         if process.isRunning {
@@ -70,7 +74,7 @@ public enum Subprocess {
         let status = process.terminationReason == .uncaughtSignal ? 128 + process.terminationStatus : process.terminationStatus
         return Result(
             status: status, stdout: String(decoding: collected.out, as: UTF8.self),
-            stderr: String(decoding: collected.err, as: UTF8.self))
+            stderr: String(decoding: collected.err, as: UTF8.self), peakResidentKiB: peak)
     }
 
     /// Runs a Python script of `scripts/` with the project's virtualenv.

@@ -72,4 +72,25 @@ struct ProduceCommandTests {
         #expect(unreachable.status == 1, "\(unreachable.stderr)")
         #expect(unreachable.stderr.contains("records read: 2, sent: 0, delivered: 0, failed: 2"), "\(unreachable.stderr)")
     }
+
+    @Test("a line longer than max.request.size is refused and counted, without being held: 64 MiB with no newline stays small")
+    func endlessLine() throws {
+        let broker = try TansuBroker()
+        defer { broker.stop() }
+        try broker.createTopic("endless", partitions: 1)
+        var input = Data("first\n".utf8)
+        input.append(Data(repeating: UInt8(ascii: "x"), count: 5 << 20))
+        input.append(Data("\nsecond\n".utf8))
+        input.append(Data(repeating: UInt8(ascii: "y"), count: 64 << 20))
+        let result = try Unprivileged.runFerry(["produce", "-b", broker.bootstrap, "-t", "endless"], stdin: input, timeout: 120)
+        #expect(result.status == 1, "\(result.stderr)")
+        #expect(result.stderr.contains("records read: 4, sent: 2, delivered: 2, failed: 2"), "\(result.stderr)")
+        #expect(result.stderr.contains("a line of 5242880 bytes is longer than max.request.size"), "\(result.stderr)")
+        #expect(result.stderr.contains("a line of 67108864 bytes is longer than max.request.size"), "\(result.stderr)")
+        print("ferry produce on 69 MiB with two endless lines: peak RSS \(result.peakResidentKiB / 1024) MiB")
+        // The debug build's baseline is ~30 MiB; holding the 64 MiB line would be ~100 MiB or more.
+        #expect(result.peakResidentKiB < 64 << 10, "peak RSS \(result.peakResidentKiB) KiB")
+        let outcome = try IndependentConsumer.consume(bootstrap: broker.bootstrap, topic: "endless", count: 2, idle: 3)
+        #expect(outcome.records.map { String(decoding: $0.value ?? [], as: UTF8.self) } == ["first", "second"])
+    }
 }
