@@ -31,17 +31,37 @@ struct ClusterMetadata {
     /// Errors that make sending to a topic pointless until the configuration changes.
     static let fatalTopicErrors: Set<KafkaErrorCode> = [.topicAuthorizationFailed, .invalidTopicException]
 
-    /// Applies a response to a request for `requested` topics.
+    /// The most partitions a topic may have here. Kafka has no hard limit, but clusters hold a few hundred
+    /// thousand partitions in all; a topic claiming more comes from a broken or hostile broker, and its
+    /// per-partition state (batches, leaders) would be allocated from that claim.
+    static let maximumPartitions = 100_000
+
+    /// Problems found in the last response (for the log): entries that were ignored, and why.
+    private(set) var problems: [String] = []
+
+    /// Applies a response to a request for `requested` topics. Whatever the broker sends, nothing here
+    /// traps or allocates beyond what the response itself holds: brokers with an unusable port or host are
+    /// left out, and a topic whose partition indexes are not exactly 0..<n (negative, duplicated, missing,
+    /// above ``maximumPartitions``) is treated as incomplete and asked about again.
     mutating func apply(_ response: MetadataResponse, requested: [String]) -> Update {
         var update = Update()
+        problems = []
         if !response.brokers.isEmpty {
-            brokers = Dictionary(
-                response.brokers.map { ($0.nodeId, BrokerAddress(host: $0.host, port: Int($0.port))) },
-                uniquingKeysWith: { first, _ in first })
+            var listed: [Int32: BrokerAddress] = [:]
+            for broker in response.brokers {
+                guard (1...65535).contains(broker.port), !broker.host.isEmpty, broker.host.utf8.count <= 255 else {
+                    problems.append("broker \(broker.nodeId) advertises an unusable address '\(broker.host.prefix(64))':\(broker.port)")
+                    continue
+                }
+                if listed[broker.nodeId] == nil {
+                    listed[broker.nodeId] = BrokerAddress(host: broker.host, port: Int(broker.port))
+                }
+            }
+            brokers = listed
         }
         var seen = Set<String>()
         for topic in response.topics {
-            guard let name = topic.name else { continue }
+            guard let name = topic.name, requested.contains(name) || topics[name] != nil else { continue }
             seen.insert(name)
             var state = Topic()
             let code = topic.error
@@ -49,14 +69,13 @@ struct ClusterMetadata {
                 state.fatalError = ProducerError(.brokerError, topic: name, kafkaError: code, "metadata for the topic: \(code)")
             }
             if code == .none, !topic.partitions.isEmpty {
-                let count = (topic.partitions.map(\.partitionIndex).max() ?? -1) + 1
-                var leaders = [Int32?](repeating: nil, count: Int(count))
-                for partition in topic.partitions where partition.partitionIndex >= 0 {
-                    let known = partition.leaderId >= 0 && brokers[partition.leaderId] != nil
-                    leaders[Int(partition.partitionIndex)] = known ? partition.leaderId : nil
+                if let leaders = leaders(of: topic.partitions) {
+                    state.leaders = leaders
+                    state.incomplete = leaders.contains { $0 == nil }
+                } else {
+                    problems.append(
+                        "topic \(name): \(topic.partitions.count) partitions whose indexes are not 0..<\(topic.partitions.count); ignored")
                 }
-                state.leaders = leaders
-                state.incomplete = leaders.contains { $0 == nil }
             }
             topics[name] = state
             update.incomplete = update.incomplete || state.incomplete
@@ -70,6 +89,22 @@ struct ClusterMetadata {
             update.incomplete = true
         }
         return update
+    }
+
+    /// The leader of each partition, indexed by partition; nil unless the indexes are exactly 0..<count.
+    private func leaders(of partitions: [MetadataResponse.MetadataResponsePartition]) -> [Int32?]? {
+        let count = partitions.count
+        guard count <= Self.maximumPartitions else { return nil }
+        var leaders = [Int32?](repeating: nil, count: count)
+        var filled = [Bool](repeating: false, count: count)
+        for partition in partitions {
+            let index = Int(partition.partitionIndex)
+            guard index >= 0, index < count, !filled[index] else { return nil }
+            filled[index] = true
+            let known = partition.leaderId >= 0 && brokers[partition.leaderId] != nil
+            leaders[index] = known ? partition.leaderId : nil
+        }
+        return leaders
     }
 
     /// The address of `node`, if metadata named it.

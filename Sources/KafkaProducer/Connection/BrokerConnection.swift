@@ -8,8 +8,23 @@ final class BrokerConnection: @unchecked Sendable {
     enum Pending {
         case apiVersions(version: Int16)
         case metadata(version: Int16, topics: [String])
-        case produce(requestID: UInt64, version: Int16)
+        case produce(requestID: UInt64, version: Int16, partitions: Int)
         case initProducerId(version: Int16, bumping: Bool)
+
+        /// The largest response frame this request can draw from a sane broker. A larger one is refused
+        /// before it is read (the connection closes), so a hostile or broken broker cannot make the
+        /// producer hold, and then decode into several times as much memory, a frame of up to 2 GiB.
+        /// ApiVersions lists about 80 APIs in a few KiB; InitProducerId is a few fields; Metadata grows
+        /// with the topics asked about (2 MiB each is ~40,000 partitions with three replicas); a Produce
+        /// response is at most an error message and record errors per partition.
+        var maximumResponseSize: Int {
+            switch self {
+            case .apiVersions: return 1 << 20
+            case .initProducerId: return 64 << 10
+            case .metadata(_, let topics): return min(16 << 20 + topics.count * (2 << 20), 100 << 20)
+            case .produce(_, _, let partitions): return min(1 << 20 + partitions * (256 << 10), 100 << 20)
+            }
+        }
     }
 
     /// The node id (negative for bootstrap servers not yet matched with metadata).
@@ -42,6 +57,12 @@ final class BrokerConnection: @unchecked Sendable {
     func correlationId() -> Int32 {
         nextCorrelationId = nextCorrelationId == Int32.max ? 1 : nextCorrelationId + 1
         return nextCorrelationId
+    }
+
+    /// The largest response accepted for `correlationId`; nil when no request with that id is pending
+    /// (a response to a request never sent).
+    func maximumResponseSize(correlationId: Int32) -> Int? {
+        pending[correlationId]?.maximumResponseSize
     }
 
     /// Whether a Metadata or InitProducerId request may use this connection now.

@@ -64,7 +64,9 @@ extension ProducerCore {
             if expectsResponse { run(sender.requestFailed(requestID, reason: "encoding failed: \(error)", now: MonotonicClock.now())) }
             return
         }
-        if expectsResponse { connection.pending[correlationId] = .produce(requestID: requestID, version: version) }
+        if expectsResponse {
+            connection.pending[correlationId] = .produce(requestID: requestID, version: version, partitions: items.count)
+        }
         counters.requestsSent.wrappingIncrement(ordering: .relaxed)
         counters.batchBytesSent.wrappingIncrement(by: bytes, ordering: .relaxed)
         channel.writeAndFlush(buffer, promise: nil)

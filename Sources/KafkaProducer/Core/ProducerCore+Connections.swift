@@ -32,7 +32,7 @@ extension ProducerCore {
         guard connection.machine.connect(now: MonotonicClock.now()) == .openSocket else { return }
         connection.generation += 1
         let generation = connection.generation
-        let frames = KafkaFrameDecoder(maximumFrameSize: max(KafkaFrameDecoder.defaultMaximumFrameSize, configuration.maxRequestSize * 2))
+        let frames = KafkaFrameDecoder(maximumFrameSize: KafkaFrameDecoder.defaultMaximumFrameSize)
         let initializer = channelInitializer
         let bootstrap = ClientBootstrap(group: eventLoop)
             .connectTimeout(.nanoseconds(Int64(ProducerConfiguration.nanoseconds(milliseconds: configuration.socketConnectionSetupTimeoutMs))))
@@ -40,7 +40,8 @@ extension ProducerCore {
             .channelInitializer { [self] channel in
                 let addOurs: @Sendable () -> EventLoopFuture<Void> = {
                     channel.eventLoop.makeCompletedFuture {
-                        try channel.pipeline.syncOperations.addHandler(ByteToMessageHandler(KafkaFrameByteDecoder(frames: frames)))
+                        try channel.pipeline.syncOperations.addHandler(ByteToMessageHandler(KafkaFrameByteDecoder(
+                            frames: frames, limit: { connection.generation == generation ? connection.maximumResponseSize(correlationId: $0) : nil })))
                         try channel.pipeline.syncOperations.addHandler(BrokerChannelHandler(callbacks: .init(
                             frame: { frame in self.frameReceived(frame, connection: connection, generation: generation) },
                             closed: { error in self.connectionClosed(connection, generation: generation, error: error) })))
@@ -136,7 +137,7 @@ extension ProducerCore {
             case .metadata(let version, let topics):
                 let body = try KafkaFrame.decodeResponse(MetadataResponse.self, version: version, frame: frame).body
                 metadataReceived(body, topics: topics, from: connection)
-            case .produce(let requestID, let version):
+            case .produce(let requestID, let version, _):
                 let body = try KafkaFrame.decodeResponse(ProduceResponse.self, version: version, frame: frame).body
                 if body.throttleTimeMs > 0 {
                     logger.debug("broker throttles us", metadata: ["kafka.throttle_ms": "\(body.throttleTimeMs)"])
@@ -244,6 +245,9 @@ extension ProducerCore {
         let now = MonotonicClock.now()
         metadataInFlight = false
         let update = metadata.apply(response, requested: topics)
+        for problem in metadata.problems {
+            logger.warning("metadata from the broker partly ignored", metadata: ["kafka.node": "\(source.node)", "problem": "\(problem)"])
+        }
         if update.incomplete {
             metadataFailures += 1
             var backoff = RetryBackoff(initialMs: configuration.retryBackoffMs, maximumMs: configuration.retryBackoffMaxMs, seed: now)

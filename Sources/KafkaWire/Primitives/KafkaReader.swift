@@ -227,11 +227,13 @@ public struct KafkaReader {
     /// Reads a tagged-field section and returns every field, known or not, as raw bytes.
     public mutating func taggedFields(_ field: String = "_tagged_fields") throws -> [KafkaTaggedField] {
         let count = Int(try unsignedVarint(field))
-        guard count <= remaining else {
+        // Each field takes at least two bytes (its tag and its size).
+        guard count <= remaining / 2 else {
             throw error(.invalidLength, "\(count) tagged fields but only \(remaining) bytes left", field: field)
         }
         var fields: [KafkaTaggedField] = []
-        fields.reserveCapacity(count)
+        // A field is much larger in memory than its two smallest bytes: let the array grow with what decodes.
+        fields.reserveCapacity(min(count, 8))
         var previous: UInt32? = nil
         for _ in 0..<count {
             let tag = try unsignedVarint(field)

@@ -189,7 +189,7 @@ public struct RecordBatch: Hashable, Sendable {
             throw records.error(.corruptBatch, "\(count) records cannot fit in \(records.remaining) bytes")
         }
         var decoded: [Record] = []
-        decoded.reserveCapacity(count)
+        decoded.reserveCapacity(min(count, 4096))
         for index in 0..<count {
             decoded.append(try decodeRecord(&records, index: index))
         }
@@ -242,7 +242,7 @@ public struct RecordBatch: Hashable, Sendable {
             throw body.error(.corruptBatch, "header count \(headerCount) with \(body.remaining) bytes left", field: "headers_count")
         }
         var headers: [RecordHeader] = []
-        headers.reserveCapacity(headerCount)
+        headers.reserveCapacity(min(headerCount, 16))
         for headerIndex in 0..<headerCount {
             let keyLength = Int(try body.varint("headers[\(headerIndex)].key_length"))
             guard keyLength >= 0 else {
