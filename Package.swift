@@ -118,7 +118,9 @@ let package = Package(
             dependencies: [
                 "KafkaWire",
                 "KafkaCompression",
+                "KafkaProducer",
                 .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
                 "FileTailing",
                 "Checkpointing",
                 "FerryTestSupport",

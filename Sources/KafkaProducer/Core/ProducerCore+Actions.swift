@@ -26,6 +26,8 @@ extension ProducerCore {
                 split(batch)
             case .retrying(let partition, let error):
                 warnRetrying(partition, error)
+            case .identityRefused(let error):
+                warnIdentityRefused(error)
             }
         }
         counters.retries.store(sender.retriedBatches, ordering: .relaxed)
@@ -117,6 +119,16 @@ extension ProducerCore {
                 "kafka.topic": "\(partition.topic)", "kafka.partition": "\(partition.partition)",
                 "kafka.error_code": "\(error.kafkaError.map { "\($0.rawValue) \($0.name)" } ?? "none")", "error": "\(error.message)",
             ])
+    }
+
+    /// Logs a refused producer id that is asked for again under `ferry.retry.all.errors`, at most every 10 s.
+    private func warnIdentityRefused(_ error: ProducerError) {
+        let now = MonotonicClock.now()
+        if let last = lastIdentityWarning, now - last < 10_000_000_000 { return }
+        lastIdentityWarning = now
+        logger.error(
+            "the broker refuses a producer id; records are held and sent once it grants one",
+            metadata: ["kafka.error_code": "\(error.kafkaError.map { "\($0.rawValue) \($0.name)" } ?? "none")", "error": "\(error.message)"])
     }
 
     // MARK: - Timer

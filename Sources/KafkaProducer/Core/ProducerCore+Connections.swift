@@ -145,11 +145,24 @@ extension ProducerCore {
                 run(sender.produceResponse(requestID, body, now: now))
             case .initProducerId(let version, _):
                 let body = try KafkaFrame.decodeResponse(InitProducerIdResponse.self, version: version, frame: frame).body
-                if body.error == .none {
+                if body.error == .none && (body.producerId < 0 || body.producerEpoch < 0) {
+                    // Success with no usable id: stamping batches with it would make every one of them invalid.
+                    logger.warning(
+                        "InitProducerId answered an invalid producer id; asking again",
+                        metadata: ["kafka.producer_id": "\(body.producerId)", "kafka.epoch": "\(body.producerEpoch)"])
+                    run(sender.identityFailed(.unknownServerError, message: "invalid producer id \(body.producerId)/\(body.producerEpoch)", now: now))
+                } else if body.error == .none {
                     logger.info("producer id", metadata: ["kafka.producer_id": "\(body.producerId)", "kafka.epoch": "\(body.producerEpoch)"])
                     run(sender.identityReceived(ProducerIdentity(producerId: body.producerId, epoch: body.producerEpoch), now: now))
                 } else {
-                    logger.warning("InitProducerId refused", metadata: ["kafka.error_code": "\(body.error)"])
+                    if body.error.isRetriable || body.error.info == nil {
+                        // Retried with backoff: logged at most every 10 s.
+                        let last = lastIdentityWarning ?? 0
+                        if lastIdentityWarning == nil || now - last >= 10_000_000_000 {
+                            lastIdentityWarning = now
+                            logger.warning("InitProducerId refused; asking again", metadata: ["kafka.error_code": "\(body.error)"])
+                        }
+                    }
                     run(sender.identityFailed(body.error, message: "\(body.error)", now: now))
                 }
             }

@@ -37,6 +37,7 @@ final class ProducerCore: @unchecked Sendable {
     var nextBootstrap = 0
     var flushWaiters: [EventLoopPromise<Void>] = []
     var lastRetryWarning: [TopicPartition: UInt64] = [:]
+    var lastIdentityWarning: UInt64?
     var closed = false
 
     init(

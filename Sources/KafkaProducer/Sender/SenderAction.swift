@@ -27,6 +27,9 @@ enum SenderAction: Sendable {
     case initProducerId(bumping: ProducerIdentity?)
     /// A batch got an error that is retried only because `ferry.retry.all.errors` asks so: worth a warning.
     case retrying(TopicPartition, ProducerError)
+    /// The broker refused a producer id with an error that is retried only because
+    /// `ferry.retry.all.errors` asks so (CLUSTER_AUTHORIZATION_FAILED...): worth an error in the log.
+    case identityRefused(ProducerError)
     /// The broker found the batch too large: split it in two and give the halves back through
     /// ``SenderStateMachine/batchSplit(_:into:now:)``.
     case split(ProducerBatch)

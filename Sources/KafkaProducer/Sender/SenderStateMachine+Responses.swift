@@ -4,6 +4,11 @@ extension SenderStateMachine {
     /// Errors after which the batch may be in the log although the broker reports a failure.
     static let writtenDespiteError: Set<KafkaErrorCode> = [.notEnoughReplicasAfterAppend, .requestTimedOut]
 
+    /// Errors that refuse the records themselves (a record the topic can never take as it is, a timestamp
+    /// outside what the broker accepts): failed even under `ferry.retry.all.errors`, since sending them again
+    /// can never succeed; the agent counts them as lost with the code.
+    static let recordsRefused: Set<KafkaErrorCode> = [.invalidRecord, .invalidTimestamp]
+
     /// Errors that mean our view of partition leadership is stale.
     static let metadataErrors: Set<KafkaErrorCode> = [
         .unknownTopicOrPartition, .leaderNotAvailable, .notLeaderOrFollower, .fencedLeaderEpoch, .unknownLeaderEpoch,
@@ -52,7 +57,7 @@ extension SenderStateMachine {
                     actions += requeue(
                         id, possiblyWritten: Self.writtenDespiteError.contains(code), error: brokerError(batch, code, result),
                         reason: nil, now: now)
-                } else if settings.retryAllErrors {
+                } else if settings.retryAllErrors && !Self.recordsRefused.contains(code) {
                     let error = brokerError(batch, code, result)
                     actions.append(.retrying(partition, error))
                     actions += requeue(id, possiblyWritten: false, error: error, reason: nil, now: now)
@@ -103,17 +108,23 @@ extension SenderStateMachine {
     }
 
     /// InitProducerId failed with `code`. An epoch bump the broker refuses falls back to a fresh producer
-    /// id; retriable errors are retried after a backoff; anything else makes idempotence impossible and
-    /// fails every batch.
+    /// id; retriable errors, and codes Kafka does not define, are retried after a backoff. Any other error
+    /// (CLUSTER_AUTHORIZATION_FAILED...) makes idempotence impossible: as in the Java client the producer
+    /// then fails every batch, unless `ferry.retry.all.errors` is on (the agent): then it keeps what it
+    /// holds, asks again after the backoff (logged, see ``SenderAction/identityRefused(_:)``), and once a
+    /// producer id is granted sends everything under it, the producer replaced in place.
     mutating func identityFailed(_ code: KafkaErrorCode, message: String, now: UInt64) -> [SenderAction] {
         if case .bumping(.some) = idempotence {
             idempotence = .bumping(nil)
             return [.initProducerId(bumping: nil)]
         }
-        if code.isRetriable || code == .none || code == .unknownServerError {
+        let retriable = code.isRetriable || code == .none || code == .unknownServerError || code.info == nil
+        if retriable || settings.retryAllErrors {
             let delay = nextIdentityBackoff()
             idempotence = (.needsIdentity(retryAt: now + delay))
-            return drain(now: now)
+            let refused: [SenderAction] = retriable ? [] : [.identityRefused(ProducerError(
+                .fatalIdempotence, kafkaError: code, "the broker refused a producer id (\(code)): \(message); asking again"))]
+            return refused + drain(now: now)
         }
         let error = ProducerError(
             .fatalIdempotence, kafkaError: code, "the broker refused a producer id (\(code)): \(message)")
@@ -151,19 +162,13 @@ extension SenderStateMachine {
 
     mutating func complete(_ id: UInt64, baseOffset: Int64, logAppendTime: Int64) -> SenderAction {
         let batch = batches.removeValue(forKey: id)!
-        updatePartition(batch.topicPartition) { state in
-            state.inFlight.removeAll { $0 == id }
-            state.queue.removeAll { $0 == id }
-        }
+        detach(id, from: batch.topicPartition)
         return .delivered(batch, baseOffset: baseOffset, logAppendTime: logAppendTime)
     }
 
     mutating func fail(_ id: UInt64, _ error: ProducerError) -> SenderAction {
         let batch = batches.removeValue(forKey: id)!
-        updatePartition(batch.topicPartition) { state in
-            state.inFlight.removeAll { $0 == id }
-            state.queue.removeAll { $0 == id }
-        }
+        detach(id, from: batch.topicPartition)
         // A sequenced batch that will never be written leaves a gap: later sequences need a new epoch.
         if batch.baseSequence != nil { requestBump() }
         return .failed(batch, error)

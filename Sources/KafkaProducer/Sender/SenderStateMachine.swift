@@ -126,13 +126,13 @@ struct SenderStateMachine {
     mutating func batchSealed(_ batch: ProducerBatch, now: UInt64) -> [SenderAction] {
         if case .fatal(let error) = idempotence { return [.failed(batch, error)] }
         batches[batch.id] = batch
-        var state = partitions[batch.topicPartition] ?? PartitionState()
-        state.parked[batch.index] = batch.id
-        while let id = state.parked.removeValue(forKey: state.nextIndex) {
-            state.queue.append(id)
-            state.nextIndex += 1
+        updatePartition(batch.topicPartition) { state in
+            state.parked[batch.index] = batch.id
+            while let id = state.parked.removeValue(forKey: state.nextIndex) {
+                state.queue.append(id)
+                state.nextIndex += 1
+            }
         }
-        partitions[batch.topicPartition] = state
         return drain(now: now)
     }
 
@@ -244,15 +244,26 @@ struct SenderStateMachine {
     }
 
     mutating func updateBatch(_ id: UInt64, _ change: (inout ProducerBatch) -> Void) {
-        guard var batch = batches[id] else { return }
-        change(&batch)
-        batches[id] = batch
+        guard batches[id] != nil else { return }
+        change(&batches[id]!)
     }
 
+    /// Changes a partition's state in place (a copy would copy its queue: O(n) per change, O(n²) over a
+    /// backlog of thousands of batches).
     mutating func updatePartition(_ partition: TopicPartition, _ change: (inout PartitionState) -> Void) {
-        var state = partitions[partition] ?? PartitionState()
-        change(&state)
-        partitions[partition] = state
+        change(&partitions[partition, default: PartitionState()])
+    }
+
+    /// Takes batch `id` out of its partition's in-flight list or queue (in flight first: that is where a
+    /// completed batch is, and the list holds at most 5).
+    mutating func detach(_ id: UInt64, from partition: TopicPartition) {
+        updatePartition(partition) { state in
+            if let index = state.inFlight.firstIndex(of: id) {
+                state.inFlight.remove(at: index)
+            } else if let index = state.queue.firstIndex(of: id) {
+                state.queue.remove(at: index)
+            }
+        }
     }
 
 

@@ -16,9 +16,24 @@ final class FakeBrokerHandler: ChannelInboundHandler {
     private var waiting = false
     private var closed = false
 
+    /// Mutates answers when the cluster is hostile.
+    private let fuzzer: FakeResponseFuzzer?
+
     init(node: Int32, state: NIOLockedValueBox<FakeClusterState>) {
         self.node = node
         self.state = state
+        fuzzer = state.withLockedValue { $0.options.responseFuzzer }
+    }
+
+    /// Writes an answer (or what the fuzzer makes of it).
+    private func write(_ response: ByteBuffer, context: ChannelHandlerContext) {
+        guard let fuzzer else {
+            context.writeAndFlush(wrapOutboundOut(response), promise: nil)
+            return
+        }
+        for frame in fuzzer.frames(for: response) {
+            context.writeAndFlush(wrapOutboundOut(frame), promise: nil)
+        }
     }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
@@ -47,13 +62,21 @@ final class FakeBrokerHandler: ChannelInboundHandler {
         while !waiting, !closed, !queue.isEmpty {
             let frame = queue.removeFirst()
             let node = self.node
-            let decision = state.withLockedValue { $0.handle(frame: frame, node: node) }
+            let decision = state.withLockedValue { state in
+                let decision = state.handle(frame: frame, node: node)
+                // Long hostile runs: keep the first violations, count the rest.
+                if state.violations.count > 1000 {
+                    state.droppedViolations += state.violations.count - 1000
+                    state.violations.removeLast(state.violations.count - 1000)
+                }
+                return decision
+            }
             switch decision {
             case .close, .answer(_, after: .closeInsteadOfAnswering):
                 closed = true
                 context.close(promise: nil)
             case .answer(let response, after: .nothing):
-                if let response { context.writeAndFlush(wrapOutboundOut(response), promise: nil) }
+                if let response { write(response, context: context) }
             case .answer(let response, after: .delay(let milliseconds)):
                 waiting = true
                 let bound = NIOLoopBound((self, context), eventLoop: context.eventLoop)
@@ -61,7 +84,7 @@ final class FakeBrokerHandler: ChannelInboundHandler {
                     let (handler, context) = bound.value
                     handler.waiting = false
                     guard !handler.closed else { return }
-                    if let response { context.writeAndFlush(handler.wrapOutboundOut(response), promise: nil) }
+                    if let response { handler.write(response, context: context) }
                     handler.drain(context: context)
                 }
             }

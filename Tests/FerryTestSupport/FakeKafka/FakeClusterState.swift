@@ -48,6 +48,8 @@ struct FakeClusterState: Sendable {
     /// What happened, one line per event (produce answers per partition, faults, producer ids), oldest
     /// first, at most ``traceLimit`` lines.
     var trace: [String] = []
+    /// Violations beyond the first 1000, not kept.
+    var droppedViolations = 0
     var traceCount = 0
     static let traceLimit = 20_000
 
@@ -121,17 +123,21 @@ struct FakeClusterState: Sendable {
             case .metadata:
                 let request = try MetadataRequest(from: &reader, version: header.apiVersion)
                 try reader.expectEnd()
-                try KafkaFrame.encodeResponse(metadata(request), version: header.apiVersion, correlationId: id, into: &out)
+                var response = metadata(request)
+                options.responseFuzzer?.mutate(&response)
+                try KafkaFrame.encodeResponse(response, version: header.apiVersion, correlationId: id, into: &out)
             case .initProducerId:
                 let request = try InitProducerIdRequest(from: &reader, version: header.apiVersion)
                 try reader.expectEnd()
-                let response = initProducerId(request, version: header.apiVersion)
+                var response = initProducerId(request, version: header.apiVersion)
+                options.responseFuzzer?.mutate(&response)
                 try KafkaFrame.encodeResponse(response, version: header.apiVersion, correlationId: id, into: &out)
             case .produce:
                 let request = try ProduceRequest(from: &reader, version: header.apiVersion)
                 try reader.expectEnd()
-                let response = produce(request, version: header.apiVersion, node: node)
+                var response = produce(request, version: header.apiVersion, node: node)
                 guard request.acks != 0 else { return .answer(nil, after: after) }
+                options.responseFuzzer?.mutate(&response)
                 try KafkaFrame.encodeResponse(response, version: header.apiVersion, correlationId: id, into: &out)
             default:
                 violations.append("node \(node): unexpected API \(header.apiKey)")

@@ -126,7 +126,14 @@ public final class FakeKafkaCluster: Sendable {
         if let unknown = chosen.first(where: { !nodes.contains($0) }) {
             throw Failure(code: .unknownNode, message: "no broker \(unknown)", function: "createTopic")
         }
-        state.withLockedValue { $0.topics[name] = chosen.map { FakeClusterState.Partition(leader: $0) } }
+        state.withLockedValue { state in
+            let keeps = state.options.keepsRecords
+            state.topics[name] = chosen.map { leader in
+                var partition = FakeClusterState.Partition(leader: leader)
+                partition.log.keepsRecords = keeps
+                return partition
+            }
+        }
     }
 
     /// The leader of a partition (-1 while it has none), or nil if the partition does not exist.
@@ -211,6 +218,9 @@ public final class FakeKafkaCluster: Sendable {
             return state.trace.filter { $0.contains(matching) || $0.contains("fault:") || $0.contains("InitProducerId") }
         }
     }
+
+    /// Connections open now, over all brokers.
+    public var openConnections: Int { connections.withLockedValue { $0.values.reduce(0) { $0 + $1.count } } }
 
     /// Protocol violations by clients (bad CRC, unadvertised version, epoch never issued ...): empty when
     /// the client behaved.

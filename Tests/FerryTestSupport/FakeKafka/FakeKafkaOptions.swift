@@ -24,6 +24,11 @@ public struct FakeKafkaOptions: Sendable {
     public var apiVersions: [KafkaApiKey: ClosedRange<Int16>] = [
         .apiVersions: 0...3, .metadata: 1...12, .produce: 3...11, .initProducerId: 0...4,
     ]
+    /// Whether partitions keep the records appended (for ``FakeKafkaCluster/records(topic:partition:)``).
+    /// Off for long runs that only need offsets. Default true.
+    public var keepsRecords = true
+    /// Makes the brokers hostile: a share of their answers mutated (see ``FakeResponseFuzzer``). Default none.
+    public var responseFuzzer: FakeResponseFuzzer? = nil
     /// The host brokers listen on and advertise. Default 127.0.0.1 (loopback only).
     public var host = "127.0.0.1"
 

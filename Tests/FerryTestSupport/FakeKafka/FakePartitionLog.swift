@@ -40,8 +40,10 @@ struct FakePartitionLog: Sendable {
     /// How many batches per producer Kafka remembers for duplicate detection.
     static let rememberedBatches = 5
 
-    /// The records, in log order.
+    /// The records, in log order (empty when ``keepsRecords`` is off).
     private(set) var records: [FakeKafkaRecord] = []
+    /// Whether appended records are kept (off for long fuzz runs: offsets and idempotence only).
+    var keepsRecords = true
     /// The offset the next record gets.
     private(set) var nextOffset: Int64 = 0
     /// Idempotence state per producer id.
@@ -131,7 +133,7 @@ struct FakePartitionLog: Sendable {
     /// Appends the batch's records at the end of the log; returns the base offset.
     private mutating func write(_ batch: RecordBatch, node: Int32) -> Int64 {
         let base = nextOffset
-        for record in batch.records {
+        for record in batch.records where keepsRecords {
             let sequence = batch.baseSequence >= 0 ? Self.increment(batch.baseSequence, by: record.offsetDelta) : -1
             records.append(FakeKafkaRecord(
                 offset: base + Int64(record.offsetDelta), timestamp: batch.baseTimestamp + record.timestampDelta,

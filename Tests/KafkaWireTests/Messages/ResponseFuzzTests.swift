@@ -30,7 +30,7 @@ struct ResponseFuzzTests {
         let lines = result.stdout.split(separator: "\n").map(String.init)
         for type in Self.responseTypes {
             let line = try #require(lines.first { $0.contains("type=\(type) ") }, "no line for \(type) in: \(result.stdout)")
-            let fields = Self.fields(line)
+            let fields = SummaryLine.fields(line)
             #expect((fields["frames"] ?? 0) >= Self.framesPerType, "\(line)")
             #expect(fields["violations"] == 0, "\(line)")
             // Both outcomes must occur: mutated frames that still decode, and errors.
@@ -38,20 +38,10 @@ struct ResponseFuzzTests {
             #expect((fields["decoded"] ?? 0) + (fields["decode_errors"] ?? 0) == fields["frames"], "\(line)")
         }
         let total = try #require(lines.first { $0.hasPrefix("fuzz-responses total") }, "no total line in: \(result.stdout)")
-        let totals = Self.fields(total)
+        let totals = SummaryLine.fields(total)
         #expect((totals["frames"] ?? 0) >= Self.framesPerType * Self.responseTypes.count, "\(total)")
         #expect((totals["frame_errors"] ?? 0) > 0 && (totals["incomplete"] ?? 0) > 0, "\(total)")
         #expect(totals["violations"] == 0, "\(total)")
         print(total)
-    }
-
-    /// The `key=number` pairs of an output line.
-    static func fields(_ line: String) -> [String: Int] {
-        var result: [String: Int] = [:]
-        for word in line.split(separator: " ") {
-            let parts = word.split(separator: "=", maxSplits: 1)
-            if parts.count == 2, let value = Int(parts[1]) { result[String(parts[0])] = value }
-        }
-        return result
     }
 }
