@@ -178,6 +178,16 @@ extension FileTable {
         return descriptorChecked(id, status: status, fingerprintMatches: true, now: now)
     }
 
+    /// The consumer deferred the lines of file `id` from `state` on: the framing state goes back there, and
+    /// the file stays out of the queue until the loop puts it back (``enqueue(_:)``).
+    mutating func readDeferred(_ id: TailedFileID, state: FramerState, now: Int64) {
+        guard var file = file(id), file.phase == .open else { return }
+        file.framer = state
+        file.atEndOfFile = false
+        file.partialSince = state.pendingBytes == 0 ? nil : (file.partialSince ?? now)
+        store(file)
+    }
+
     /// Reading file `id` failed (reported by the loop): it waits for the next change or sweep.
     mutating func readFailed(_ id: TailedFileID) {
         guard var file = file(id) else { return }

@@ -139,6 +139,17 @@ public struct TailEvent: Hashable, Sendable {
     }
 }
 
+/// What the consumer did with a chunk of lines.
+public enum TailVerdict: Hashable, Sendable {
+    /// Every line was taken.
+    case accepted
+    /// The lines before `line` (an index into the chunk's lines) were taken; the rest could not be now (the
+    /// consumer's destination is unavailable). The tailer reads the file again from that line, no sooner
+    /// than `retryAfterMs` from now: nothing is lost, nothing is held in memory, and the other files keep
+    /// being read.
+    case deferred(fromLine: Int, retryAfterMs: Int)
+}
+
 /// What the output callback receives.
 public enum TailOutput {
     /// Lines from one file (a view valid during the callback only).

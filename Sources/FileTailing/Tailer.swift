@@ -18,6 +18,9 @@ public final class Tailer: Sendable {
     public typealias StartOffsetHook = @Sendable (DiscoveredFile) -> StartDecision
     /// Receives lines and events on the tailer's thread.
     public typealias OutputHandler = @Sendable (TailOutput) -> Void
+    /// Receives lines and events on the tailer's thread, and says what it took of a chunk (events are
+    /// always taken).
+    public typealias Consumer = @Sendable (TailOutput) -> TailVerdict
 
     /// The validated configuration.
     let configuration: TailerConfiguration
@@ -26,7 +29,7 @@ public final class Tailer: Sendable {
     /// Decides where newly discovered files start.
     let startOffsetHook: StartOffsetHook
     /// Receives lines and events.
-    let output: OutputHandler
+    let output: Consumer
     /// Flags, counters and wake-up pipe shared with the thread.
     let control: TailerControl
     /// Runs first on the tailer's thread (tests use it to drop file-system privileges of that thread).
@@ -52,20 +55,33 @@ public final class Tailer: Sendable {
         output: @escaping OutputHandler
     ) throws(TailingError) {
         try self.init(
-            configuration: configuration, logger: logger, startOffset: startOffset, output: output,
+            configuration: configuration, logger: logger, startOffset: startOffset,
+            consumer: { output($0); return .accepted }, threadSetUp: nil, simulatedWatchLimit: nil)
+    }
+
+    /// Makes a tailer whose consumer may take only part of a chunk (``TailVerdict/deferred(fromLine:retryAfterMs:)``):
+    /// the rest of that file is read again later, while the other files go on.
+    public convenience init(
+        configuration: TailerConfiguration,
+        logger: Logger,
+        startOffset: @escaping StartOffsetHook = { _ in .useStartAtRule },
+        consumer: @escaping Consumer
+    ) throws(TailingError) {
+        try self.init(
+            configuration: configuration, logger: logger, startOffset: startOffset, consumer: consumer,
             threadSetUp: nil, simulatedWatchLimit: nil)
     }
 
     /// The designated initializer, with the test hooks (`threadSetUp`, `simulatedWatchLimit`).
     init(
         configuration: TailerConfiguration, logger: Logger, startOffset: @escaping StartOffsetHook,
-        output: @escaping OutputHandler, threadSetUp: (@Sendable () -> Void)?, simulatedWatchLimit: Int?
+        consumer: @escaping Consumer, threadSetUp: (@Sendable () -> Void)?, simulatedWatchLimit: Int?
     ) throws(TailingError) {
         if let problem = configuration.validate().first { throw problem }
         self.configuration = configuration
         self.logger = logger
         self.startOffsetHook = startOffset
-        self.output = output
+        self.output = consumer
         self.threadSetUp = threadSetUp
         self.simulatedWatchLimit = simulatedWatchLimit
         self.control = try TailerControl()
@@ -130,6 +146,26 @@ public final class Tailer: Sendable {
     /// Whether reading is paused.
     public var isPaused: Bool { control.paused.load(ordering: .acquiring) }
 
+    /// Stops reading the files of input number `input` (its index in the configuration) until
+    /// ``resume(input:)``; the other inputs go on. Idempotent.
+    public func pause(input: Int) {
+        if control.pausedInputs.withLock({ $0.insert(input).inserted }) {
+            control.inputPauses.wrappingAdd(1, ordering: .releasing)
+            control.wake()
+        }
+    }
+
+    /// Resumes reading the files of input number `input`.
+    public func resume(input: Int) {
+        if control.pausedInputs.withLock({ $0.remove(input) != nil }) {
+            control.inputPauses.wrappingAdd(1, ordering: .releasing)
+            control.wake()
+        }
+    }
+
+    /// Whether input number `input` is paused.
+    public func isPaused(input: Int) -> Bool { control.pausedInputs.withLock { $0.contains(input) } }
+
     /// A snapshot of the counters (updated by the tailer's thread after each turn of its loop).
     public var counters: TailerCounters {
         control.counters.withLock { $0 }
@@ -151,6 +187,10 @@ final class TailerControl: Sendable {
     let paused = Atomic<Bool>(false)
     /// Whether `stop()` was called.
     let stopping = Atomic<Bool>(false)
+    /// Inputs paused with ``Tailer/pause(input:)``.
+    let pausedInputs = Mutex<Set<Int>>([])
+    /// Bumped whenever an input is paused or resumed (the thread then reads the set again).
+    let inputPauses = Atomic<UInt64>(0)
     /// The latest counters published by the thread.
     let counters = Mutex(TailerCounters())
     /// Read end of the wake-up pipe (polled by the thread).

@@ -5,6 +5,8 @@ public struct TailerCounters: Hashable, Sendable {
     public var bytesRead: UInt64 = 0
     /// Lines delivered (each piece of a split line counts once).
     public var lines: UInt64 = 0
+    /// Times the consumer deferred a file's lines (its destination unavailable): read again later.
+    public var deferrals: UInt64 = 0
     /// Lines longer than `max_line_bytes` that were split.
     public var longLinesSplit: UInt64 = 0
     /// Lines longer than `max_line_bytes` that were truncated.

@@ -94,18 +94,30 @@ extension TailerLoop {
         table.closed(id, marker: marker)
     }
 
-    private func flushPartial(_ id: TailedFileID) {
-        guard let file = table.file(id), let descriptor = descriptors[id] else { return }
+    /// Delivers the partial last line (partial-line timeout, or a file being released); false when the
+    /// consumer deferred it (it stays pending and is tried again later).
+    @discardableResult
+    private func flushPartial(_ id: TailedFileID) -> Bool {
+        guard let file = table.file(id), let descriptor = descriptors[id] else { return true }
+        if let until = deferredUntil[id], until > MonotonicClock.milliseconds() { return false }
         var state = file.framer
+        var complete = true
         while let request = framers[file.input].flushPartial(state) {
-            deliverHead(request, file: file, descriptor: descriptor)
+            if case .deferred(_, let retryAfterMs) = deliverHead(request, file: file, descriptor: descriptor) {
+                deferredUntil[id] = MonotonicClock.milliseconds() + Int64(max(retryAfterMs, 1))
+                complete = false
+                break
+            }
             state = request.nextState
         }
         table.partialFlushed(id, state: state, now: MonotonicClock.milliseconds())
+        return complete
     }
 
     private func release(_ id: TailedFileID, reason: ReleaseReason, flush: Bool) {
-        if flush { flushPartial(id) }
+        // A last line the consumer cannot take now keeps the file: the release is asked for again later.
+        if flush, !flushPartial(id) { return }
+        deferredUntil[id] = nil
         if let descriptor = descriptors.removeValue(forKey: id) { close(descriptor) }
         if let watch = watchOfFile.removeValue(forKey: id) {
             fileWatches[watch] = nil
@@ -117,12 +129,19 @@ extension TailerLoop {
     // MARK: Reading
 
     /// One turn for each file that is ready now (a file with more to read goes to the back of the queue).
+    /// Files of a paused input wait aside until it resumes; files whose lines were deferred wait for their
+    /// time (``requeueDeferred(now:)``).
     func readRound() {
         var turns = table.readyCount
         while turns > 0, !control.paused.load(ordering: .relaxed), !control.stopping.load(ordering: .relaxed),
             let id = table.nextReady()
         {
             turns -= 1
+            if deferredUntil[id] != nil { continue }
+            if !pausedInputs.isEmpty, let file = table.file(id), pausedInputs.contains(file.input) {
+                parkedByInput[file.input, default: []].append(id)
+                continue
+            }
             readTurn(id)
         }
     }
@@ -167,13 +186,23 @@ extension TailerLoop {
             let buffer = UnsafeRawBufferPointer(start: readBuffer, count: count)
             var from = 0
             framing: while true {
+                let before = state
                 let stop = framer.frame(buffer, bufferOffset: position, from: from, state: &state, into: sink)
-                deliver(view, bytes: buffer)
+                if case .deferred(let line, let retryAfterMs) = deliver(view, bytes: buffer) {
+                    // The consumer took the lines before `line`: read the file again from there, later.
+                    postpone(id, from: Self.rewound(to: line, of: sink.lines, before: before), retryAfterMs: retryAfterMs, now: now)
+                    sink.removeAll()
+                    return
+                }
+                sink.removeAll()
                 switch stop {
                 case .end:
                     break framing
                 case .head(let request, let resumeAt):
-                    deliverHead(request, file: file, descriptor: descriptor)
+                    if case .deferred(_, let retryAfterMs) = deliverHead(request, file: file, descriptor: descriptor) {
+                        postpone(id, from: state, retryAfterMs: retryAfterMs, now: now)
+                        return
+                    }
                     state = request.nextState
                     from = resumeAt
                 }
@@ -183,15 +212,42 @@ extension TailerLoop {
         perform(table.readCompleted(id, state: state, atEndOfFile: atEnd, status: status, now: now))
     }
 
-    /// Hands the lines in the sink to the output, and counts them.
-    private func deliver(_ file: TailedFile, bytes: UnsafeRawBufferPointer) {
+    /// The framing state that reads `lines[index]` again: at its offset, continuing a split line when the
+    /// line before it (in the chunk, or before the chunk) is a piece of the same long line.
+    static func rewound(to index: Int, of lines: UnsafeBufferPointer<TailedLine>, before: FramerState) -> FramerState {
+        var state = FramerState(offset: lines[index].offset)
+        if index > 0 {
+            let previous = lines[index - 1]
+            // A piece that does not end its line: no terminator after its content.
+            state.continuesSplitLine = previous.flags.contains(.split) && previous.endOffset == previous.offset + Int64(previous.length)
+        } else {
+            state.continuesSplitLine = before.continuesSplitLine
+        }
+        return state
+    }
+
+    /// The consumer could not take the lines from `state` on: keep that state, and leave the file out of the
+    /// queue for `retryAfterMs`.
+    private func postpone(_ id: TailedFileID, from state: FramerState, retryAfterMs: Int, now: Int64) {
+        table.counters.deferrals += 1
+        deferredUntil[id] = now + Int64(max(retryAfterMs, 1))
+        table.readDeferred(id, state: state, now: now)
+    }
+
+    /// Hands the lines in the sink to the output, and counts those it took. The sink is left as it is (the
+    /// caller empties it, after reading it to rewind when the lines were deferred).
+    private func deliver(_ file: TailedFile, bytes: UnsafeRawBufferPointer) -> TailVerdict {
         let lines = sink.lines
-        guard let first = lines.first, let last = lines.last else { return }
-        table.counters.lines += UInt64(lines.count)
-        table.counters.bytesRead += UInt64(last.endOffset - first.offset)
-        for line in lines where line.flags.rawValue != 0 { count(line) }
-        output(.lines(TailChunk(file: file, bytes: bytes, lines: lines)))
-        sink.removeAll()
+        guard !lines.isEmpty else { return .accepted }
+        let verdict = output(.lines(TailChunk(file: file, bytes: bytes, lines: lines)))
+        var taken = lines.count
+        if case .deferred(let line, _) = verdict { taken = max(0, min(line, lines.count)) }
+        guard taken > 0 else { return verdict }
+        let accepted = UnsafeBufferPointer(rebasing: lines[0..<taken])
+        table.counters.lines += UInt64(taken)
+        table.counters.bytesRead += UInt64(accepted[taken - 1].endOffset - accepted[0].offset)
+        for line in accepted where line.flags.rawValue != 0 { count(line) }
+        return taken == lines.count ? .accepted : verdict
     }
 
     private func count(_ line: TailedLine) {
@@ -204,9 +260,9 @@ extension TailerLoop {
     }
 
     /// Reads a line whose content is not in the read buffer (long line head, flushed partial) and delivers it.
-    private func deliverHead(_ request: HeadRequest, file: TrackedFile, descriptor: Int32) {
+    private func deliverHead(_ request: HeadRequest, file: TrackedFile, descriptor: Int32) -> TailVerdict {
         if headBuffer == nil { headBuffer = .allocate(byteCount: headBufferSize, alignment: 64) }
-        guard let headBuffer, let view = table.view(file.id) else { return }
+        guard let headBuffer, let view = table.view(file.id) else { return .accepted }
         let length = min(request.length, headBufferSize)
         var got = 0
         while got < length {
@@ -218,7 +274,9 @@ extension TailerLoop {
         var line = request.line
         line.length = Int32(got)
         sink.append(line)
-        deliver(view, bytes: UnsafeRawBufferPointer(start: headBuffer, count: got))
+        let verdict = deliver(view, bytes: UnsafeRawBufferPointer(start: headBuffer, count: got))
+        sink.removeAll()
+        return verdict
     }
 
     // MARK: System helpers

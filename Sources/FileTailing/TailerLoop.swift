@@ -2,6 +2,7 @@
 import Glibc
 #endif
 import DequeModule
+import Synchronization
 import Logging
 
 /// The tailer's thread: waits on inotify and the wake-up pipe, turns file-system events into observations
@@ -14,7 +15,16 @@ final class TailerLoop {
     /// Decides where newly discovered files start.
     let startOffsetHook: Tailer.StartOffsetHook
     /// Receives lines and events.
-    let output: Tailer.OutputHandler
+    let output: Tailer.Consumer
+    /// The inputs paused, as last read from ``pausedInputSet``.
+    var pausedInputs: Set<Int> = []
+    /// ``TailerControl/inputPauses`` when ``pausedInputs`` was read.
+    var pausedInputsVersion: UInt64 = 0
+    /// Ready files of paused inputs, put back in the queue when their input resumes.
+    var parkedByInput: [Int: [TailedFileID]] = [:]
+    /// Files whose consumer deferred their lines, with the monotonic time (ms) before which they are not
+    /// read again.
+    var deferredUntil: [TailedFileID: Int64] = [:]
     /// Flags, counters and wake-up pipe shared with callers.
     let control: TailerControl
     /// Runs first on the thread (tests).
@@ -130,6 +140,7 @@ final class TailerLoop {
             var deadline = nextSweep
             if !table.openFiles.isEmpty || !table.detached.isEmpty { deadline = min(deadline, nextTick) }
             if polling { deadline = min(deadline, nextPoll) }
+            if let due = deferredUntil.values.min() { deadline = min(deadline, due) }
             let timeout = table.hasReadyFiles || rescanRequested ? 0 : Int32(clamping: max(0, deadline - now))
             if waitForEvents(timeoutMs: timeout, includeInotify: true) { processInotify() }
             now = MonotonicClock.milliseconds()
@@ -152,6 +163,8 @@ final class TailerLoop {
                 perform(table.tick(now: now, pollAll: false))
                 nextTick = now + tickIntervalMs
             }
+            requeueDeferred(now: now)
+            refreshPausedInputs()
             readRound()
             publish()
         }
@@ -169,6 +182,27 @@ final class TailerLoop {
         guard ready > 0 else { return false }
         if fds[0].revents != 0 { control.drainWakeups() }
         return fds.count > 1 && fds[1].revents != 0
+    }
+
+    /// Reads the set of paused inputs again when it changed; files of a resumed input go back in the queue.
+    func refreshPausedInputs() {
+        let version = control.inputPauses.load(ordering: .acquiring)
+        guard version != pausedInputsVersion else { return }
+        pausedInputsVersion = version
+        pausedInputs = control.pausedInputs.withLock { $0 }
+        for (input, files) in parkedByInput where !pausedInputs.contains(input) {
+            parkedByInput[input] = nil
+            for id in files { perform(table.enqueue(id)) }
+        }
+    }
+
+    /// Puts files whose deferral ended back in the queue.
+    func requeueDeferred(now: Int64) {
+        guard !deferredUntil.isEmpty else { return }
+        for (id, until) in deferredUntil where until <= now {
+            deferredUntil[id] = nil
+            perform(table.enqueue(id))
+        }
     }
 
     /// Copies the counters where other threads read them.
@@ -415,6 +449,6 @@ final class TailerLoop {
 
     /// Delivers an event.
     func emit(_ event: TailEvent) {
-        output(.event(event))
+        _ = output(.event(event))
     }
 }

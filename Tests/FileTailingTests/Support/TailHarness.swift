@@ -17,6 +17,7 @@ final class TailHarness {
         collector: TailCollector = TailCollector(),
         threadSetUp: (@Sendable () -> Void)? = nil,
         simulatedWatchLimit: Int? = nil,
+        consumer: Tailer.Consumer? = nil,
         before: (TemporaryDirectory) throws -> Void = { _ in }
     ) throws {
         let directory = try TemporaryDirectory(prefix)
@@ -28,7 +29,11 @@ final class TailHarness {
         configure(&configuration)
         self.collector = collector
         tailer = try Tailer(
-            configuration: configuration, logger: Files.logger, startOffset: startOffset, output: collector.handler,
+            configuration: configuration, logger: Files.logger, startOffset: startOffset,
+            consumer: consumer ?? { [collector] output in
+                collector.handler(output)
+                return .accepted
+            },
             threadSetUp: threadSetUp, simulatedWatchLimit: simulatedWatchLimit)
         try tailer.start()
     }
