@@ -200,6 +200,23 @@ public final class KafkaProducer: Sendable {
     /// acknowledgement (compressed).
     public var bufferedBytes: Int { accumulator.buffered }
 
+    /// The part of ``bufferedBytes`` held by records of `topic`: what a topic that cannot be written to
+    /// keeps from the others.
+    public func bufferedBytes(topic: String) -> Int { accumulator.buffered(topic: topic) }
+
+    /// The longest value a record with a key of `keyLength` bytes (-1: none) and these headers may have and
+    /// still fit in one request (`max.request.size`, less the batch and request framing). A longer value is
+    /// refused with ``ProducerError/Code-swift.struct/recordTooLarge``; a caller that cannot refuse it (a log
+    /// shipper) splits it in pieces of at most this size. At most 10 bytes below the exact limit.
+    public func maximumValueSize(keyLength: Int, headerCount: Int, headersSize: Int) -> Int {
+        let framing = RecordBatchLayout.headerSize + RecordAccumulator.requestOverhead
+            + RecordBatchBuilder.estimatedRecordSize(
+                keyLength: keyLength, valueLength: 0, headerCount: headerCount, headersSize: headersSize)
+        // The value's length varint and the record's own length varint grow by up to 4 bytes each beyond
+        // their size for an empty value.
+        return max(0, configuration.maxRequestSize - framing - 8)
+    }
+
     /// Sends the batches being filled now instead of after `linger.ms`, without waiting for anything: for a
     /// caller that knows no more records are coming soon (the agent, when it pauses reading).
     public func sendOpenBatches() {
@@ -225,7 +242,7 @@ public final class KafkaProducer: Sendable {
     /// Reports the records of batches that closed while `close` stopped the event loop as `closed`.
     private func failUnsubmitted(_ batches: [ClosedBatch]) {
         for batch in batches {
-            accumulator.release(batch.info.reservedBytes)
+            accumulator.release(batch.info.reservedBytes, topic: batch.info.topicPartition.topic)
             counters.recordsFailed.wrappingIncrement(by: batch.info.tokens.count, ordering: .relaxed)
             deliver(batch.info.failed(ProducerError(.closed, "the producer closed before the batch was sent")))
         }

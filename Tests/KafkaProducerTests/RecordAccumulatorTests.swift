@@ -97,7 +97,7 @@ struct RecordAccumulatorTests {
         }
         #expect(error?.code == .bufferExhausted)
         #expect(accumulator.buffered <= 4096)
-        for batch in closed + accumulator.closeAll() { accumulator.release(batch.info.reservedBytes) }
+        for batch in closed + accumulator.closeAll() { accumulator.release(batch.info.reservedBytes, topic: batch.info.topicPartition.topic) }
         #expect(accumulator.buffered == 0)
         #expect(throws: Never.self) { try Self.append(accumulator, key: nil, value: "ok") }
     }

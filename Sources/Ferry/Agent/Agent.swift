@@ -92,7 +92,7 @@ public final class Agent: Sendable {
             tailer = try Tailer(
                 configuration: tailerConfiguration, logger: logger,
                 startOffset: { file in Self.start(for: file, decisions: decisions, unknownStart: unknownStart) },
-                output: { pipeline.handle($0) })
+                consumer: { pipeline.handle($0) })
         } catch {
             writer.stop()
             await producer.close(timeout: .seconds(1))

@@ -60,9 +60,19 @@ public struct AgentConfiguration: Sendable, Equatable {
     public var producerProperties: [String: String] {
         var properties = kafka
         for (key, value) in Self.agentOwnedValues { properties[key] = value }
-        properties["buffer.memory"] = "\(maxBufferedBytes)"
-        properties["max.block.ms"] = "1000"
+        properties["buffer.memory"] = "\(bufferBudget.total)"
+        // Never wait for Kafka while reading: a topic that cannot take records defers its own input's lines.
+        properties["max.block.ms"] = "0"
         return properties
+    }
+
+    /// How the buffer is shared: each topic may hold at most `perTopic` bytes (so that a topic that cannot be
+    /// written to cannot take the others' room), `total` in all. `pipeline.max_buffered_bytes` divided by
+    /// the number of topics, but at least 1 MiB per topic (then the total grows to 1 MiB per topic).
+    public var bufferBudget: (perTopic: Int, total: Int) {
+        let topics = max(1, Set(inputs.map(\.topic)).count)
+        let perTopic = topics == 1 ? maxBufferedBytes : max(maxBufferedBytes / topics, min(maxBufferedBytes, 1 << 20))
+        return (perTopic, max(maxBufferedBytes, perTopic * topics))
     }
 
     /// The values the agent gives its own properties (those with a fixed value).
@@ -98,6 +108,9 @@ public struct InputConfiguration: Sendable, Equatable {
         case path = "log.file.path"
         case offset = "log.offset"
         case host = "host.name"
+        /// On the pieces of a line longer than one record may be: `P<n>` while more follow, `F<n>` on the
+        /// last (n from 0). Whole lines do not carry it.
+        case piece = "log.piece"
     }
 
     public var name: String

@@ -8,7 +8,8 @@ extension Pipeline {
         switch event.kind {
         case .opened(let startOffset, let initial):
             guard let file, let input = inputs[file.input] else { return }
-            reading[file.id] = ReadingState(input: input.configuration, path: file.path, hostName: hostName, start: startOffset)
+            reading[file.id] = ReadingState(
+                input: input.configuration, inputIndex: input.index, path: file.path, hostName: hostName, start: startOffset)
             shared.withLock { shared in
                 let key = FileIdentityKey(file.identity)
                 let carried = shared.carried.removeValue(forKey: key)
@@ -71,6 +72,7 @@ extension Pipeline {
         var lost = unreadBytes
         if let partial = reading[file.id]?.partial { lost += partial.endOffset - partial.startOffset }
         reading[file.id]?.partial = nil
+        reading[file.id]?.pieces = nil
         reading[file.id]?.nextSegmentStart = 0
         shared.withLock { shared in
             _ = shared.ledger.restart(file.id, at: 0, marker: .none)
@@ -96,12 +98,11 @@ extension Pipeline {
     /// The tailer let the file go: pending container pieces are sent as they are, and bytes never read
     /// are counted as lost.
     private func released(_ file: TailedFile, reason: ReleaseReason, finalOffset: Int64, lastKnownSize: Int64) {
-        if var state = reading[file.id], let partial = state.partial, reason != .stopped {
-            state.partial = nil
-            let token = shared.withLock { $0.tracker.start(file: file.id) }
-            if let records = try? appendPartial(partial, state: state, timestamp: wallClockMilliseconds(), token: token) {
-                finishSegment(file: file, token: token, range: state.nextSegmentStart..<partial.endOffset, marker: .none, records: records)
-            }
+        if var state = reading[file.id], state.partial != nil, reason != .stopped {
+            // The record being gathered is complete now: send it (or as soon as the producer takes it).
+            state.partial!.complete = true
+            releasedPending[file.id] = (file, state)
+            retryReleased()
         }
         reading[file.id] = nil
         let lost = reason == .stopped ? 0 : max(0, lastKnownSize - finalOffset)

@@ -10,16 +10,21 @@ import Glibc
 /// What the tailer thread keeps per file.
 struct ReadingState {
     var input: InputConfiguration
+    /// The input's index (the tailer's input number, for pausing it).
+    var inputIndex: Int
     var headers: RecordHeaders
     /// The key of every record (`path` or a fixed key), nil for sticky partitioning.
     var key: [UInt8]?
-    /// A container record whose pieces (`P` lines, or Docker pieces without a newline) are not complete.
+    /// A container record whose pieces (`P` lines, or Docker pieces without a newline) are not all sent.
     var partial: PartialRecord?
-    /// Where the next ledger segment starts (lines of a pending partial are not sent yet).
+    /// The line (or joined record) being sent in pieces, if any.
+    var pieces: LinePieces?
+    /// Where the next ledger segment starts (lines of a line or record not completely sent are not in it).
     var nextSegmentStart: Int64
 
-    init(input: InputConfiguration, path: String, hostName: String, start: Int64) {
+    init(input: InputConfiguration, inputIndex: Int, path: String, hostName: String, start: Int64) {
         self.input = input
+        self.inputIndex = inputIndex
         headers = RecordHeaders(input: input, path: path, hostName: hostName)
         switch input.key {
         case .none: key = nil
@@ -36,62 +41,102 @@ struct ReadingState {
     }
 }
 
-/// The pieces of a container record read so far.
+/// A line or record longer than one record may be, on its way in pieces (`log.piece` header: `P<n>` while
+/// more follow, `F<n>` for the last). Every piece goes to the partition of the first, so that a consumer
+/// finds them in order in one partition.
+struct LinePieces {
+    /// The number of the next piece.
+    var next = 0
+    /// The partition of the first piece (the others are sent there).
+    var partition: Int32?
+    /// A tailer line partly sent before the producer refused the rest: its offset and the content bytes of
+    /// it already sent (when the tailer offers it again, those are skipped).
+    var sentOffset: Int64 = -1
+    var sentBytes = 0
+}
+
+/// The pieces of a container record read so far (and not sent yet).
 struct PartialRecord {
     var bytes: [UInt8] = []
     var startOffset: Int64
+    /// The end of the last line whose text was added (a line offered again after a refusal is not added
+    /// twice).
     var endOffset: Int64
     var stream: [UInt8]?
+    /// Its last piece was read: what is left is sent as the final piece.
+    var complete = false
 }
 
-/// Why appending a record stopped the chunk.
-enum AppendStop: Error {
-    case stopping
+/// What became of one record handed to the producer.
+enum AppendResult {
+    /// Taken; it goes to this partition.
+    case sent(Int32)
+    /// It can never be taken (larger than any request): counted as lost.
+    case lost
+    /// Not now (the topic unknown or refusing, the buffer full) or never again (stopping): the line is
+    /// offered again later.
+    case refused(ProducerError)
+}
+
+/// Why handling a line stopped before its end.
+struct LineRefused: Error {
+    var error: ProducerError
 }
 
 extension Pipeline {
-    /// Appends every line of `chunk` as records, as one ledger segment.
-    func handle(_ chunk: TailChunk) {
+    /// Appends the lines of `chunk` as records, as one ledger segment; stops at the first line the producer
+    /// cannot take now and says from which line the tailer must offer the file again.
+    func handle(_ chunk: TailChunk) -> TailVerdict {
         let file = chunk.file
-        guard var state = reading[file.id], !chunk.lines.isEmpty else { return }
+        guard var state = reading[file.id], !chunk.lines.isEmpty else { return .accepted }
         let lines = chunk.lines
-        counters.linesRead.wrappingIncrement(by: lines.count, ordering: .relaxed)
-        counters.bytesRead.wrappingIncrement(by: Int(lines[lines.count - 1].endOffset - lines[0].offset), ordering: .relaxed)
         let token = shared.withLock { $0.tracker.start(file: file.id) }
         let timestamp = wallClockMilliseconds()
         var records = 0
         var segmentEnd = state.nextSegmentStart
         var lastComplete: TailedLine? = nil
-        do {
-            switch state.input.format {
-            case .raw:
-                for line in lines {
-                    let value = UnsafeRawBufferPointer(rebasing: chunk.bytes[Int(line.bufferStart)..<(Int(line.bufferStart) + Int(line.length))])
-                    if try append(value, offset: line.offset, stream: nil, state: state, topic: state.input.topic, timestamp: timestamp, token: token) {
-                        records += 1
-                    }
+        var refusal: (line: Int, error: ProducerError)? = nil
+        for index in 0..<lines.count {
+            let line = lines[index]
+            let raw = UnsafeRawBufferPointer(rebasing: chunk.bytes[Int(line.bufferStart)..<(Int(line.bufferStart) + Int(line.length))])
+            do {
+                switch state.input.format {
+                case .raw:
+                    try rawLine(raw, line: line, state: &state, timestamp: timestamp, token: token, records: &records)
+                case .dockerJSON, .cri:
+                    try containerLine(raw, line: line, state: &state, timestamp: timestamp, token: token, records: &records)
                 }
-                segmentEnd = lines[lines.count - 1].endOffset
-                lastComplete = lines[lines.count - 1]
-            case .dockerJSON, .cri:
-                for line in lines {
-                    let raw = UnsafeRawBufferPointer(rebasing: chunk.bytes[Int(line.bufferStart)..<(Int(line.bufferStart) + Int(line.length))])
-                    records += try containerLine(raw, line: line, state: &state, timestamp: timestamp, token: token)
-                    if state.partial == nil {
-                        segmentEnd = line.endOffset
-                        lastComplete = line
-                    }
-                }
+            } catch {
+                refusal = (index, error.error)
+                break
             }
-        } catch {
-            // Stopping: this segment is never registered, so the checkpoint cannot pass it.
-            reading[file.id] = state
-            return
+            if state.partial == nil && state.pieces == nil {
+                segmentEnd = line.endOffset
+                lastComplete = line
+            }
+        }
+        let taken = refusal?.line ?? lines.count
+        if taken > 0 {
+            counters.linesRead.wrappingIncrement(by: taken, ordering: .relaxed)
+            counters.bytesRead.wrappingIncrement(by: Int(lines[taken - 1].endOffset - lines[0].offset), ordering: .relaxed)
         }
         let marker = lastComplete.map { Self.marker(of: $0, in: chunk.bytes) } ?? .none
         finishSegment(file: file, token: token, range: state.nextSegmentStart..<segmentEnd, marker: marker, records: records)
         state.nextSegmentStart = segmentEnd
         reading[file.id] = state
+        guard let refusal else {
+            inputAccepted(state.inputIndex)
+            checkTopicBudget(state.input.topic)
+            return .accepted
+        }
+        let retryAfter = inputRefused(state.inputIndex, topic: state.input.topic, error: refusal.error)
+        return .deferred(fromLine: refusal.line, retryAfterMs: retryAfter)
+    }
+
+    /// Whether a line ends where it ends in the file (its terminator, or a partial line flushed whole, or a
+    /// truncated one): false for a piece of a longer line that more pieces follow.
+    static func isComplete(_ line: TailedLine) -> Bool {
+        line.endOffset > line.offset + Int64(line.length) || line.flags.contains(.unterminated) || !line.flags.contains(.split)
     }
 
     /// The offset marker of the position after `line`: a hash of its last bytes, terminator included,
@@ -131,21 +176,85 @@ extension Pipeline {
         onChange()
     }
 
-    /// Handles one line of a container format; returns the records it produced (0 or 1).
+    // MARK: - Raw lines
+
+    /// One line of a raw input: one record, or pieces when it is a piece of a long line itself or longer
+    /// than one record may be.
+    private func rawLine(
+        _ value: UnsafeRawBufferPointer, line: TailedLine, state: inout ReadingState, timestamp: Int64, token: UInt64,
+        records: inout Int
+    ) throws(LineRefused) {
+        if state.pieces == nil, !line.flags.contains(.split), value.count <= valueRoom(state, piece: false) {
+            if try append(value, offset: line.offset, stream: nil, piece: nil, state: &state, timestamp: timestamp, token: token) {
+                records += 1
+            }
+            return
+        }
+        try sendPieces(
+            value, offset: line.offset, final: Self.isComplete(line), stream: nil, state: &state, timestamp: timestamp,
+            token: token, records: &records)
+    }
+
+    /// Sends `value` (the bytes of the tailer line at `offset`) as pieces that each fit a record; `final`
+    /// marks the last piece of the line. A line offered again after a refusal resumes where it stopped.
+    private func sendPieces(
+        _ value: UnsafeRawBufferPointer, offset: Int64, final: Bool, stream: UnsafeRawBufferPointer?,
+        state: inout ReadingState, timestamp: Int64, token: UInt64, records: inout Int
+    ) throws(LineRefused) {
+        var pieces = state.pieces ?? LinePieces()
+        var start = pieces.sentOffset == offset ? pieces.sentBytes : 0
+        let room = max(1, valueRoom(state, piece: true))
+        repeat {
+            let take = min(value.count - start, room)
+            let last = start + take == value.count
+            if take == 0 && !(last && final) { break }
+            let slice = UnsafeRawBufferPointer(rebasing: value[start..<(start + take)])
+            state.pieces = pieces
+            do {
+                let result = try appendOne(
+                    slice, offset: offset + Int64(start), stream: stream, piece: (pieces.next, last && final),
+                    partition: pieces.partition, state: state, timestamp: timestamp, token: token)
+                if case .sent(let partition) = result {
+                    records += 1
+                    if pieces.partition == nil { pieces.partition = partition }
+                }
+            } catch {
+                pieces.sentOffset = offset
+                pieces.sentBytes = start
+                state.pieces = pieces
+                throw error
+            }
+            pieces.next += 1
+            start += take
+        } while start < value.count
+        pieces.sentOffset = -1
+        pieces.sentBytes = 0
+        state.pieces = final ? nil : pieces
+    }
+
+    // MARK: - Container formats
+
+    /// One line of a container format. A record's text is gathered in ``PartialRecord`` until its last piece
+    /// arrives; longer than a record may be, it leaves in pieces as it grows (memory stays bounded). A line
+    /// that is not in the format is shipped raw (any record being gathered goes first) and counted.
     private func containerLine(
-        _ raw: UnsafeRawBufferPointer, line: TailedLine, state: inout ReadingState, timestamp: Int64, token: UInt64
-    ) throws -> Int {
+        _ raw: UnsafeRawBufferPointer, line: TailedLine, state: inout ReadingState, timestamp: Int64, token: UInt64,
+        records: inout Int
+    ) throws(LineRefused) {
+        // A record's pieces wait here only while the producer refused them: send them before anything else.
+        if state.partial != nil, line.endOffset <= state.partial!.endOffset {
+            try flushPartial(state: &state, timestamp: timestamp, token: token, records: &records)
+            return
+        }
+        scratch.removeAll(keepingCapacity: true)
         var text: Range<Int>
         var complete: Bool
         var stream: UnsafeRawBufferPointer?
-        var source: UnsafeRawBufferPointer = raw
-        scratch.removeAll(keepingCapacity: true)
         var parsedDocker = false
         switch state.input.format {
         case .dockerJSON:
             guard let parsed = DockerJSONLine.parse(raw, into: &scratch) else {
-                counters.formatErrors.wrappingIncrement(ordering: .relaxed)
-                return try flushAndAppendRaw(raw, line: line, state: &state, timestamp: timestamp, token: token)
+                return try foreignLine(raw, line: line, state: &state, timestamp: timestamp, token: token, records: &records)
             }
             text = parsed.text
             complete = parsed.complete || line.flags.contains(.unterminated)
@@ -153,75 +262,165 @@ extension Pipeline {
             parsedDocker = true
         default:
             guard let parsed = CRILine.parse(raw) else {
-                counters.formatErrors.wrappingIncrement(ordering: .relaxed)
-                return try flushAndAppendRaw(raw, line: line, state: &state, timestamp: timestamp, token: token)
+                return try foreignLine(raw, line: line, state: &state, timestamp: timestamp, token: token, records: &records)
             }
             text = parsed.text
             complete = parsed.complete || line.flags.contains(.unterminated)
             stream = UnsafeRawBufferPointer(rebasing: raw[parsed.stream])
         }
-        if !complete || state.partial != nil {
-            // Join the pieces; a record never grows past max_line_bytes.
-            var partial = state.partial ?? PartialRecord(startOffset: line.offset, endOffset: line.offset, stream: stream.map { Array($0) })
+        if state.partial == nil && complete && text.count <= valueRoom(state, piece: false, streamLength: stream?.count ?? 0) {
+            // The common case: a whole record in one line, sent without copying it again.
+            let sent: Bool
             if parsedDocker {
-                partial.bytes += scratch[text]
-            } else {
-                partial.bytes += UnsafeRawBufferPointer(rebasing: raw[text])
-            }
-            partial.endOffset = line.endOffset
-            if complete || partial.bytes.count >= state.input.maxLineBytes {
-                state.partial = nil
-                return try appendPartial(partial, state: state, timestamp: timestamp, token: token)
-            }
-            state.partial = partial
-            return 0
-        }
-        if parsedDocker {
-            return try scratch.withUnsafeBytes { buffer throws in
-                let value = UnsafeRawBufferPointer(rebasing: buffer[text])
-                return try append(value, offset: line.offset, stream: stream, state: state, topic: state.input.topic, timestamp: timestamp, token: token) ? 1 : 0
-            }
-        }
-        source = UnsafeRawBufferPointer(rebasing: raw[text])
-        text = 0..<source.count
-        return try append(source, offset: line.offset, stream: stream, state: state, topic: state.input.topic, timestamp: timestamp, token: token) ? 1 : 0
-    }
-
-    /// A line that is not in the container format: any pending pieces go first, then the raw line.
-    private func flushAndAppendRaw(
-        _ raw: UnsafeRawBufferPointer, line: TailedLine, state: inout ReadingState, timestamp: Int64, token: UInt64
-    ) throws -> Int {
-        var records = 0
-        if let partial = state.partial {
-            state.partial = nil
-            records += try appendPartial(partial, state: state, timestamp: timestamp, token: token)
-        }
-        if try append(raw, offset: line.offset, stream: nil, state: state, topic: state.input.topic, timestamp: timestamp, token: token) {
-            records += 1
-        }
-        return records
-    }
-
-    /// Appends a joined container record.
-    func appendPartial(_ partial: PartialRecord, state: ReadingState, timestamp: Int64, token: UInt64) throws -> Int {
-        try partial.bytes.withUnsafeBytes { value throws in
-            if let stream = partial.stream {
-                return try stream.withUnsafeBytes { streamBytes throws in
-                    try append(value, offset: partial.startOffset, stream: streamBytes, state: state, topic: state.input.topic, timestamp: timestamp, token: token) ? 1 : 0
+                sent = try withBytes(of: scratch) { buffer throws(LineRefused) in
+                    try append(
+                        UnsafeRawBufferPointer(rebasing: buffer[text]), offset: line.offset, stream: stream, piece: nil,
+                        state: &state, timestamp: timestamp, token: token)
                 }
+            } else {
+                sent = try append(
+                    UnsafeRawBufferPointer(rebasing: raw[text]), offset: line.offset, stream: stream, piece: nil,
+                    state: &state, timestamp: timestamp, token: token)
             }
-            return try append(value, offset: partial.startOffset, stream: nil, state: state, topic: state.input.topic, timestamp: timestamp, token: token) ? 1 : 0
+            if sent { records += 1 }
+            return
         }
+        var partial = state.partial ?? PartialRecord(startOffset: line.offset, endOffset: line.offset, stream: stream.map { Array($0) })
+        // `truncate`: the record keeps its first max_line_bytes (what was sent as pieces included).
+        let kept = state.input.longLinePolicy == .truncate
+            ? max(0, state.input.maxLineBytes - partial.bytes.count - sentBytes(of: state)) : text.count
+        if kept < text.count { text = text.lowerBound..<(text.lowerBound + kept) }
+        if parsedDocker {
+            partial.bytes += scratch[text]
+        } else {
+            partial.bytes += UnsafeRawBufferPointer(rebasing: raw[text])
+        }
+        partial.endOffset = line.endOffset
+        partial.complete = complete
+        state.partial = partial
+        try flushPartial(state: &state, timestamp: timestamp, token: token, records: &records)
     }
 
-    /// Appends one record (value, the file's key and headers, `log.offset`, `stream`). Waits and retries
-    /// while the producer cannot take it; returns false only for a record the broker can never take
-    /// (counted as lost). Throws when the agent is stopping.
+    /// Bytes of the current record already sent as pieces (for the `truncate` limit): pieces are full.
+    private func sentBytes(of state: ReadingState) -> Int {
+        guard let pieces = state.pieces else { return 0 }
+        return pieces.next * max(1, valueRoom(state, piece: true, streamLength: state.partial?.stream?.count ?? 0))
+    }
+
+    /// Sends what the record being gathered can send now: full pieces while it is longer than a record may
+    /// be, and everything once it is complete (as one record, or as the last piece).
+    func flushPartial(state: inout ReadingState, timestamp: Int64, token: UInt64, records: inout Int) throws(LineRefused) {
+        guard var partial = state.partial else { return }
+        let streamLength = partial.stream?.count ?? 0
+        let room = max(1, valueRoom(state, piece: true, streamLength: streamLength))
+        func send(_ count: Int, piece: (Int, Bool)?, state: inout ReadingState) throws(LineRefused) -> Bool {
+            try withBytes(of: partial.bytes) { bytes throws(LineRefused) in
+                let value = UnsafeRawBufferPointer(rebasing: bytes[0..<count])
+                if let stream = partial.stream {
+                    return try withBytes(of: stream) { streamBytes throws(LineRefused) in
+                        try sendRecord(value, offset: partial.startOffset, stream: streamBytes, piece: piece, state: &state, timestamp: timestamp, token: token)
+                    }
+                }
+                return try sendRecord(value, offset: partial.startOffset, stream: nil, piece: piece, state: &state, timestamp: timestamp, token: token)
+            }
+        }
+        // Full pieces while more than one record's worth waits (a complete record keeps its last piece).
+        while partial.bytes.count > room || (!partial.complete && partial.bytes.count == room) {
+            let number = state.pieces?.next ?? 0
+            if try send(room, piece: (number, false), state: &state) { records += 1 }
+            partial.bytes.removeFirst(room)
+            state.partial = partial
+        }
+        guard partial.complete else { return }
+        if let number = state.pieces?.next {
+            if try send(partial.bytes.count, piece: (number, true), state: &state) { records += 1 }
+        } else if partial.bytes.count > valueRoom(state, piece: false, streamLength: streamLength) {
+            // Too long for one record without a piece header, but not for one piece: a single last piece.
+            if try send(partial.bytes.count, piece: (0, true), state: &state) { records += 1 }
+        } else {
+            if try send(partial.bytes.count, piece: nil, state: &state) { records += 1 }
+        }
+        state.partial = nil
+        state.pieces = nil
+    }
+
+    /// Sends one record of a joined container record (a piece, or the whole record); advances the piece
+    /// count. Returns whether a record was sent (false: counted lost).
+    private func sendRecord(
+        _ value: UnsafeRawBufferPointer, offset: Int64, stream: UnsafeRawBufferPointer?, piece: (Int, Bool)?,
+        state: inout ReadingState, timestamp: Int64, token: UInt64
+    ) throws(LineRefused) -> Bool {
+        let result = try appendOne(
+            value, offset: offset, stream: stream, piece: piece, partition: state.pieces?.partition, state: state,
+            timestamp: timestamp, token: token)
+        if let piece {
+            var pieces = state.pieces ?? LinePieces()
+            if case .sent(let partition) = result, pieces.partition == nil { pieces.partition = partition }
+            pieces.next = piece.0 + 1
+            state.pieces = pieces
+        }
+        if case .sent = result { return true }
+        return false
+    }
+
+    /// A line that is not in the container format: any record being gathered is finished first, then the
+    /// line goes as it is (in pieces if it must).
+    private func foreignLine(
+        _ raw: UnsafeRawBufferPointer, line: TailedLine, state: inout ReadingState, timestamp: Int64, token: UInt64,
+        records: inout Int
+    ) throws(LineRefused) {
+        if state.partial != nil {
+            state.partial!.complete = true
+            try flushPartial(state: &state, timestamp: timestamp, token: token, records: &records)
+        }
+        if state.pieces?.sentOffset != line.offset {
+            counters.formatErrors.wrappingIncrement(ordering: .relaxed)
+        }
+        try rawLine(raw, line: line, state: &state, timestamp: timestamp, token: token, records: &records)
+    }
+
+    // MARK: - Records
+
+    /// The longest value a record of this file may have: what `max.request.size` leaves after the key and
+    /// the headers (`log.offset` at its longest, `stream`, and `log.piece` for a piece).
+    func valueRoom(_ state: ReadingState, piece: Bool, streamLength: Int = 0) -> Int {
+        let headers = state.headers
+        var count = headers.prefixCount
+        var size = headers.prefix.count
+        if headers.withOffset {
+            count += 1
+            size += RecordHeaders.size(keyLength: RecordHeaders.offsetKey.count, valueLength: 20)
+        }
+        if streamLength > 0 {
+            count += 1
+            size += RecordHeaders.size(keyLength: RecordHeaders.streamKey.count, valueLength: streamLength)
+        }
+        if piece && headers.withPiece {
+            count += 1
+            size += RecordHeaders.size(keyLength: RecordHeaders.pieceKey.count, valueLength: 21)
+        }
+        return producer.maximumValueSize(keyLength: state.key?.count ?? -1, headerCount: count, headersSize: size)
+    }
+
+    /// Appends one whole record (not a piece); returns false when it was counted as lost.
+    private func append(
+        _ value: UnsafeRawBufferPointer, offset: Int64, stream: UnsafeRawBufferPointer?, piece: (Int, Bool)?,
+        state: inout ReadingState, timestamp: Int64, token: UInt64
+    ) throws(LineRefused) -> Bool {
+        if case .sent = try appendOne(value, offset: offset, stream: stream, piece: piece, partition: nil, state: state, timestamp: timestamp, token: token) {
+            return true
+        }
+        return false
+    }
+
+    /// Appends one record (value, the file's key and headers, `log.offset`, `stream`, `log.piece`), to
+    /// `partition` when given. A record the producer can never take is counted as lost; anything else
+    /// it cannot take now is thrown: the line is offered again later.
     @inline(__always)
-    func append(
-        _ value: UnsafeRawBufferPointer, offset: Int64, stream: UnsafeRawBufferPointer?, state: ReadingState, topic: String,
-        timestamp: Int64, token: UInt64
-    ) throws -> Bool {
+    private func appendOne(
+        _ value: UnsafeRawBufferPointer, offset: Int64, stream: UnsafeRawBufferPointer?, piece: (number: Int, last: Bool)?,
+        partition: Int32?, state: ReadingState, timestamp: Int64, token: UInt64
+    ) throws(LineRefused) -> AppendResult {
         let headers = state.headers
         let digits = DecimalDigits(offset)
         var headerCount = headers.prefixCount
@@ -234,33 +433,46 @@ extension Pipeline {
             headerCount += 1
             headersSize += RecordHeaders.size(keyLength: RecordHeaders.streamKey.count, valueLength: stream.count)
         }
-        var attempt = 0
-        while true {
-            do {
-                if let key = state.key {
-                    try key.withUnsafeBytes { keyBytes in
-                        try appendRecord(topic, keyBytes, value, timestamp, headers, digits, stream, headerCount, headersSize, token)
-                    }
-                } else {
-                    try appendRecord(topic, nil, value, timestamp, headers, digits, stream, headerCount, headersSize, token)
+        let pieceValue = piece.flatMap { headers.withPiece ? PieceLabel(number: $0.number, last: $0.last) : nil }
+        if let pieceValue {
+            headerCount += 1
+            headersSize += RecordHeaders.size(keyLength: RecordHeaders.pieceKey.count, valueLength: pieceValue.count)
+        }
+        do {
+            let chosen: Int32
+            if let key = state.key {
+                chosen = try withBytes(of: key) { keyBytes throws(ProducerError) in
+                    try appendRecord(state.input.topic, partition, keyBytes, value, timestamp, headers, digits, stream, pieceValue, headerCount, headersSize, token)
                 }
-                counters.recordsSent.wrappingIncrement(ordering: .relaxed)
-                return true
-            } catch let error as ProducerError {
-                attempt += 1
-                if try !appendFailed(error, attempt: attempt, topic: topic, size: value.count) { return false }
+            } else {
+                chosen = try appendRecord(state.input.topic, partition, nil, value, timestamp, headers, digits, stream, pieceValue, headerCount, headersSize, token)
+            }
+            counters.recordsSent.wrappingIncrement(ordering: .relaxed)
+            return .sent(chosen)
+        } catch {
+            if stopping.load(ordering: .relaxed) { throw LineRefused(error: ProducerError(.closed, "the agent is stopping")) }
+            switch error.code {
+            case .recordTooLarge:
+                counters.lost(reason: .recordTooLarge, records: 1, bytes: value.count)
+                logger.error(
+                    "bytes lost: a record is larger than the producer may send",
+                    metadata: ["kafka.topic": "\(state.input.topic)", "bytes": "\(value.count)", "reason": "record_too_large",
+                               "log.offset": "\(offset)", "error": "\(error)"])
+                return .lost
+            default:
+                throw LineRefused(error: error)
             }
         }
     }
 
     @inline(__always)
     private func appendRecord(
-        _ topic: String, _ key: UnsafeRawBufferPointer?, _ value: UnsafeRawBufferPointer, _ timestamp: Int64,
-        _ headers: RecordHeaders, _ digits: DecimalDigits, _ stream: UnsafeRawBufferPointer?, _ headerCount: Int,
-        _ headersSize: Int, _ token: UInt64
-    ) throws(ProducerError) {
+        _ topic: String, _ partition: Int32?, _ key: UnsafeRawBufferPointer?, _ value: UnsafeRawBufferPointer, _ timestamp: Int64,
+        _ headers: RecordHeaders, _ digits: DecimalDigits, _ stream: UnsafeRawBufferPointer?, _ piece: PieceLabel?,
+        _ headerCount: Int, _ headersSize: Int, _ token: UInt64
+    ) throws(ProducerError) -> Int32 {
         try producer.append(
-            topic: topic, partition: nil, timestamp: timestamp, key: key, value: value, headerCount: headerCount,
+            topic: topic, partition: partition, timestamp: timestamp, key: key, value: value, headerCount: headerCount,
             headersSize: headersSize, token: token
         ) { pointer in
             var position = 0
@@ -274,36 +486,41 @@ extension Pipeline {
             if let stream {
                 position += RecordHeaders.write(key: RecordHeaders.streamKey, value: stream, to: pointer + position)
             }
+            if let piece {
+                position += piece.withBytes { RecordHeaders.write(key: RecordHeaders.pieceKey, value: $0, to: pointer + position) }
+            }
         }
+    }
+}
+
+/// The `log.piece` header's value: `P<n>` while more pieces follow, `F<n>` for the last (n from 0).
+struct PieceLabel {
+    private let letter: UInt8
+    private let digits: DecimalDigits
+
+    init(number: Int, last: Bool) {
+        letter = last ? UInt8(ascii: "F") : UInt8(ascii: "P")
+        digits = DecimalDigits(Int64(number))
     }
 
-    /// Decides what a failed append means: true to try again, false to give the record up (too large),
-    /// throws when stopping.
-    private func appendFailed(_ error: ProducerError, attempt: Int, topic: String, size: Int) throws -> Bool {
-        if stopping.load(ordering: .relaxed) { throw AppendStop.stopping }
-        switch error.code {
-        case .recordTooLarge:
-            counters.recordsRejected.wrappingIncrement(ordering: .relaxed)
-            counters.bytesLostRejected.wrappingIncrement(by: size, ordering: .relaxed)
-            logger.error(
-                "bytes lost: a record is larger than the producer may send (raise max.request.size and the broker's message.max.bytes, or lower max_line_bytes)",
-                metadata: ["kafka.topic": "\(topic)", "bytes": "\(size)", "reason": "record_too_large", "error": "\(error)"])
-            return false
-        case .closed:
-            throw AppendStop.stopping
-        case .bufferExhausted:
-            return true
-        default:
-            if attempt == 1 || attempt % 30 == 0 {
-                logger.error(
-                    "cannot hand records to Kafka; retrying every second",
-                    metadata: ["kafka.topic": "\(topic)", "attempt": "\(attempt)", "error": "\(error)"])
+    var count: Int { 1 + digits.count }
+
+    func withBytes<T>(_ body: (UnsafeRawBufferPointer) -> T) -> T {
+        digits.withBytes { number in
+            withUnsafeTemporaryAllocation(byteCount: 1 + number.count, alignment: 1) { buffer in
+                buffer[0] = letter
+                if number.count > 0 { (buffer.baseAddress! + 1).copyMemory(from: number.baseAddress!, byteCount: number.count) }
+                return body(UnsafeRawBufferPointer(buffer))
             }
-            usleep(1_000_000)
-            if stopping.load(ordering: .relaxed) { throw AppendStop.stopping }
-            return true
         }
     }
+}
+
+/// `array`'s bytes for `body`, keeping `body`'s error type (`Array.withUnsafeBytes` only rethrows `any Error`).
+@inline(__always)
+func withBytes<R, E: Error>(of array: [UInt8], _ body: (UnsafeRawBufferPointer) throws(E) -> R) throws(E) -> R {
+    let result: Result<R, E> = array.withUnsafeBytes { bytes in Result { () throws(E) -> R in try body(bytes) } }
+    return try result.get()
 }
 
 /// Milliseconds since the epoch.

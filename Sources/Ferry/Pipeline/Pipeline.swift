@@ -5,6 +5,10 @@ import KafkaWire
 import Logging
 import Synchronization
 
+#if canImport(Glibc)
+import Glibc
+#endif
+
 /// Turns the tailer's lines into Kafka records, and Kafka's acknowledgements into checkpoint progress:
 ///
 ///     tailer thread:  chunk -> ledger segment -> records -> producer.append(token = segment)
@@ -49,11 +53,22 @@ final class Pipeline: @unchecked Sendable {
     nonisolated(unsafe) var tailer: Tailer?
     private let pauseAbove: Int
     private let resumeBelow: Int
+    /// The most one topic's records may hold of the buffer (see ``AgentConfiguration/bufferBudget``).
+    let topicBudget: Int
+    /// The inputs of each topic (by input number), when there are several topics.
+    let inputsByTopic: [String: [Int]]
+    /// Topics whose inputs are paused because they hold their whole share of the buffer.
+    let pausedTopics = Mutex<Set<String>>([])
     let stopping = Atomic<Bool>(false)
 
     // Tailer-thread state.
     var reading: [TailedFileID: ReadingState] = [:]
     var scratch: [UInt8] = []
+    /// Per input: refusals in a row (for the retry delay), since when, and when the last one was logged.
+    var refusals: [Int: (count: Int, since: UInt64, loggedAt: UInt64)] = [:]
+    /// Files released with a record still being gathered that the producer could not take yet: sent as soon
+    /// as it can (tried at every call of the tailer).
+    var releasedPending: [TailedFileID: (file: TailedFile, state: ReadingState)] = [:]
 
     init(
         configuration: AgentConfiguration, hostName: String, producer: KafkaProducer, carried: [CheckpointEntry],
@@ -68,21 +83,38 @@ final class Pipeline: @unchecked Sendable {
         var state = Shared()
         for entry in carried { state.carried[FileIdentityKey(entry.identity)] = entry }
         shared = Mutex(state)
-        let limit = configuration.maxBufferedBytes
+        let budget = configuration.bufferBudget
+        let limit = budget.total
         let chunk = configuration.tailing.readChunkBytes
-        // A chunk in progress is always appended whole: pause early enough that it never blocks.
+        // Pause reading early enough that a chunk in progress usually fits (one that does not is deferred).
         pauseAbove = max(limit - 4 * chunk, limit / 2)
         resumeBelow = pauseAbove / 2
+        topicBudget = budget.perTopic
+        var byTopic: [String: [Int]] = [:]
+        for (index, input) in configuration.inputs.enumerated() { byTopic[input.topic, default: []].append(index) }
+        inputsByTopic = byTopic.count > 1 ? byTopic : [:]
+        // Ask for every topic's metadata now (without waiting), so that the first lines find it known.
+        for topic in byTopic.keys.sorted() { _ = try? producer.partitionCount(of: topic) }
     }
 
     // MARK: - Tailer output (tailer thread)
 
-    /// The tailer's output callback.
-    func handle(_ output: TailOutput) {
+    /// The tailer's output callback: what it took of a chunk (events are always taken).
+    func handle(_ output: TailOutput) -> TailVerdict {
+        if !releasedPending.isEmpty { retryReleased() }
+        let verdict: TailVerdict
         switch output {
-        case .lines(let chunk): handle(chunk)
-        case .event(let event): handle(event)
+        case .lines(let chunk): verdict = handle(chunk)
+        case .event(let event):
+            handle(event)
+            verdict = .accepted
         }
+        pauseIfFull()
+        return verdict
+    }
+
+    /// Pauses all reading when the producer holds more than the pause threshold.
+    private func pauseIfFull() {
         if producer.bufferedBytes > pauseAbove, let tailer, !tailer.isPaused {
             tailer.pause()
             // Nothing more is read for a while: the batches being filled need not wait for linger.ms.
@@ -92,11 +124,95 @@ final class Pipeline: @unchecked Sendable {
         }
     }
 
-    /// Called after deliveries: resumes reading once the backlog drained.
+    /// Called after deliveries: resumes reading once the backlog drained, and the inputs of a topic once it
+    /// holds less than half its share.
     func maybeResume() {
-        if let tailer, tailer.isPaused, producer.bufferedBytes < resumeBelow, !stopping.load(ordering: .relaxed) {
+        guard let tailer, !stopping.load(ordering: .relaxed) else { return }
+        if tailer.isPaused, producer.bufferedBytes < resumeBelow {
             tailer.resume()
         }
+        guard !inputsByTopic.isEmpty else { return }
+        let resumed: [String] = pausedTopics.withLock { paused in
+            let ready = paused.filter { producer.bufferedBytes(topic: $0) < topicBudget / 2 }
+            paused.subtract(ready)
+            return Array(ready)
+        }
+        for topic in resumed {
+            for input in inputsByTopic[topic] ?? [] { tailer.resume(input: input) }
+        }
+    }
+
+    // MARK: - Isolation (tailer thread)
+
+    /// After a chunk of `topic`: when the topic holds its whole share of the buffer (Kafka takes its records
+    /// slowly, or not at all), its inputs pause until it drains; the other topics keep the rest.
+    func checkTopicBudget(_ topic: String) {
+        guard !inputsByTopic.isEmpty, let tailer, producer.bufferedBytes(topic: topic) > topicBudget else { return }
+        guard pausedTopics.withLock({ $0.insert(topic).inserted }) else { return }
+        for input in inputsByTopic[topic] ?? [] { tailer.pause(input: input) }
+        logger.debug("topic holds its share of the buffer; its inputs pause", metadata: ["kafka.topic": "\(topic)"])
+        // Deliveries may have drained it meanwhile.
+        maybeResume()
+    }
+
+    /// An input's chunk went through: its refusals are over.
+    func inputAccepted(_ input: Int) {
+        guard let previous = refusals.removeValue(forKey: input), previous.count > 0 else { return }
+        if previous.loggedAt > 0 {
+            let name = self.inputs.first { $0.value.index == input }?.key ?? "\(input)"
+            logger.notice("input sends again", metadata: ["input": "\(name)"])
+        }
+    }
+
+    /// The producer could not take an input's line now: the tailer offers it again after the returned delay
+    /// (growing to 2 s while it lasts; a full buffer is retried sooner). Logged at most every 10 s per input.
+    func inputRefused(_ input: Int, topic: String, error: ProducerError) -> Int {
+        let now = MonotonicClock.nanoseconds()
+        var state = refusals[input] ?? (0, now, 0)
+        state.count += 1
+        counters.deferrals.wrappingIncrement(ordering: .relaxed)
+        // A topic's metadata takes a moment at start: only refusals lasting 2 s are worth an error.
+        if error.code != .bufferExhausted, error.code != .closed, now - state.since >= 2_000_000_000,
+            state.loggedAt == 0 || now - state.loggedAt >= 10_000_000_000
+        {
+            state.loggedAt = now
+            let name = self.inputs.first { $0.value.index == input }?.key ?? "\(input)"
+            logger.error(
+                "Kafka cannot take this input's records now; its files wait, the other inputs go on",
+                metadata: ["input": "\(name)", "kafka.topic": "\(topic)", "error": "\(error)"])
+        }
+        refusals[input] = state
+        if error.code == .bufferExhausted { return 20 }
+        return min(50 << min(state.count - 1, 6), 2000)
+    }
+
+    // MARK: - Released files (tailer thread)
+
+    /// Sends the records of released files that the producer could not take when they were released.
+    func retryReleased() {
+        for (id, pending) in releasedPending {
+            var state = pending.state
+            let token = shared.withLock { $0.tracker.start(file: id) }
+            var records = 0
+            let end = state.partial?.endOffset ?? state.nextSegmentStart
+            do {
+                try flushPartial(state: &state, timestamp: wallClockMilliseconds(), token: token, records: &records)
+                finishSegment(file: pending.file, token: token, range: state.nextSegmentStart..<end, marker: .none, records: records)
+                releasedPending[id] = nil
+            } catch {
+                finishSegment(file: pending.file, token: token, range: state.nextSegmentStart..<state.nextSegmentStart, marker: .none, records: records)
+                releasedPending[id] = (pending.file, state)
+            }
+        }
+    }
+}
+
+/// Monotonic time.
+enum MonotonicClock {
+    static func nanoseconds() -> UInt64 {
+        var spec = timespec()
+        clock_gettime(CLOCK_MONOTONIC, &spec)
+        return UInt64(spec.tv_sec) * 1_000_000_000 + UInt64(spec.tv_nsec)
     }
 }
 

@@ -1,6 +1,7 @@
 import KafkaWire
 
-/// Encodes the headers Ferry adds to records (`log.file.path`, `log.offset`, `host.name`, `stream`) in
+/// Encodes the headers Ferry adds to records (`log.file.path`, `log.offset`, `host.name`, `stream`,
+/// `log.piece`) in
 /// Kafka's record-header encoding, without allocating per record: the headers that are the same for every
 /// line of a file are encoded once into a prefix; the per-line ones are written next to it.
 struct RecordHeaders {
@@ -10,10 +11,13 @@ struct RecordHeaders {
     private(set) var prefixCount = 0
     /// Whether `log.offset` is added per record.
     let withOffset: Bool
+    /// Whether pieces of a long line carry `log.piece`.
+    let withPiece: Bool
 
     /// Prepares the headers of a file of `input`.
     init(input: InputConfiguration, path: String, hostName: String) {
         withOffset = input.headers.contains(.offset)
+        withPiece = input.headers.contains(.piece)
         if input.headers.contains(.path) { append(key: "log.file.path", value: Array(path.utf8)) }
         if input.headers.contains(.host) { append(key: "host.name", value: Array(hostName.utf8)) }
     }
@@ -35,6 +39,7 @@ struct RecordHeaders {
 
     static let offsetKey = Array("log.offset".utf8)
     static let streamKey = Array("stream".utf8)
+    static let pieceKey = Array("log.piece".utf8)
 
     /// Size of one header with a `keyLength`-byte key and a `valueLength`-byte value.
     @inline(__always)

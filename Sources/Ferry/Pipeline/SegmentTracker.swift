@@ -54,6 +54,9 @@ struct SegmentTracker {
         return nil
     }
 
+    /// The file of `token`'s segment, while it is pending.
+    func file(of token: UInt64) -> TailedFileID? { segments[token]?.file }
+
     /// Segments not complete yet.
     var pending: Int { segments.count }
 }

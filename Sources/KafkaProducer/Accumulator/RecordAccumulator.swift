@@ -167,6 +167,7 @@ final class RecordAccumulator: @unchecked Sendable {
             return open.builder.sizeInBytes
         }
         bufferedBytes += size
+        handle.bufferedBytes += size
         if filled >= batchSize {
             closedBatches.append(close(handle, partition))
             if !keyed && explicitPartition == nil { handle.stickyPartition = nil }
@@ -249,12 +250,19 @@ final class RecordAccumulator: @unchecked Sendable {
     /// How many emptied builders are kept for reuse (their memory is outside `buffer.memory`).
     static let maximumSpareBuilders = 4
 
-    /// Returns `bytes` of `buffer.memory` after a batch completed, waking blocked senders.
-    func release(_ bytes: Int) {
+    /// Returns `bytes` of `buffer.memory` held by `topic`'s records after a batch completed (or shrank when
+    /// sealed), waking blocked senders.
+    func release(_ bytes: Int, topic: String) {
         monitor.withLock {
             bufferedBytes -= bytes
+            topics[topic]?.bufferedBytes -= bytes
             monitor.broadcast()
         }
+    }
+
+    /// Bytes of `buffer.memory` held by `topic`'s records.
+    func buffered(topic: String) -> Int {
+        monitor.withLock { topics[topic]?.bufferedBytes ?? 0 }
     }
 
     /// Refuses further appends and wakes blocked senders (they fail with `closed`).

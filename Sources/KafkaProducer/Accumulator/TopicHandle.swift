@@ -19,6 +19,8 @@ final class TopicHandle: @unchecked Sendable {
     var fatalError: ProducerError?
     /// Open batches, indexed by partition.
     var slots: [PartitionSlot] = []
+    /// Bytes of `buffer.memory` this topic's records hold (open batches, and sealed ones not completed).
+    var bufferedBytes = 0
 
     init(name: String) { self.name = name }
 

@@ -100,7 +100,7 @@ final class ProducerCore: @unchecked Sendable {
         case .success(let batch):
             // From now on the batch holds its compressed size: give back the rest of buffer.memory.
             let held = min(info.reservedBytes, batch.sizeInBytes)
-            if held < info.reservedBytes { accumulator.release(info.reservedBytes - held) }
+            if held < info.reservedBytes { accumulator.release(info.reservedBytes - held, topic: info.topicPartition.topic) }
             let producerBatch = ProducerBatch(
                 id: nextBatchID, topicPartition: info.topicPartition, index: info.index, sealed: batch,
                 tokens: info.tokens, createdAt: info.createdAt, reservedBytes: held)
@@ -111,15 +111,19 @@ final class ProducerCore: @unchecked Sendable {
             fail(info, error)
         case .failure(let error):
             // Compression of our own records cannot fail short of a bug or memory exhaustion: report it.
+            logger.error(
+                "compressing a batch failed; its records are not sent",
+                metadata: ["kafka.topic": "\(info.topicPartition.topic)", "kafka.partition": "\(info.topicPartition.partition)",
+                           "records": "\(info.tokens.count)", "error": "\(error)"])
             fail(info, ProducerError(
-                .brokerError, topic: info.topicPartition.topic, partition: info.topicPartition.partition,
+                .compressionFailed, topic: info.topicPartition.topic, partition: info.topicPartition.partition,
                 "compressing the batch failed: \(error)"))
         }
     }
 
     /// Reports every record of a batch that never reached the sender as failed with `error`.
     private func fail(_ info: BatchInfo, _ error: ProducerError) {
-        accumulator.release(info.reservedBytes)
+        accumulator.release(info.reservedBytes, topic: info.topicPartition.topic)
         counters.recordsFailed.wrappingIncrement(by: info.tokens.count, ordering: .relaxed)
         onDelivery(info.failed(error))
         checkFlushWaiters()
@@ -166,7 +170,7 @@ final class ProducerCore: @unchecked Sendable {
     // MARK: - Completion
 
     func deliver(_ batch: ProducerBatch, baseOffset: Int64, logAppendTime: Int64, error: ProducerError?) {
-        accumulator.release(batch.reservedBytes)
+        accumulator.release(batch.reservedBytes, topic: batch.topicPartition.topic)
         if let error {
             counters.recordsFailed.wrappingIncrement(by: batch.tokens.count, ordering: .relaxed)
             logger.error(

@@ -29,6 +29,8 @@ public struct ProducerError: Error, Hashable, Sendable, CustomStringConvertible 
         public static let invalidPartition = Code("invalid_partition")
         /// The producer id was fenced or lost in a way that cannot be repaired.
         public static let fatalIdempotence = Code("fatal_idempotence")
+        /// The batch could not be compressed (memory exhausted, or a codec error): its records were not sent.
+        public static let compressionFailed = Code("compression_failed")
 
         public var description: String { name }
     }
