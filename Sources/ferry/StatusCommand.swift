@@ -17,10 +17,20 @@ struct StatusCommand: AsyncParsableCommand {
     @Option(name: .customLong("timeout-ms"), help: "With --wait: give up after this long (exit status 1).")
     var timeoutMs: Int = 600_000
 
+    @Option(name: .long, help: "Only the files of this input (with --wait: wait for those only).")
+    var input: String?
+
     func run() async throws {
         StandardErrorLog.bootstrap(level: .critical)
         let configuration = try ConfigurationFile.load(config)
-        var report = StatusReport.make(stateDirectory: configuration.stateDirectory)
+        if let input, !configuration.inputs.contains(where: { $0.name == input }) {
+            throw ValidationError("--input \(input): no input of that name in \(config)")
+        }
+        func current() -> StatusReport {
+            let report = StatusReport.make(stateDirectory: configuration.stateDirectory)
+            return input.map { report.only(input: $0) } ?? report
+        }
+        var report = current()
         if wait {
             let deadline = WallClockMilliseconds.now() + Int64(timeoutMs)
             while !report.isCaughtUp {
@@ -30,7 +40,7 @@ struct StatusCommand: AsyncParsableCommand {
                     throw ExitCode(1)
                 }
                 try await Task.sleep(for: .milliseconds(20))
-                report = StatusReport.make(stateDirectory: configuration.stateDirectory)
+                report = current()
             }
         }
         print(report.table)

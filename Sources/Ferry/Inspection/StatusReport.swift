@@ -30,6 +30,13 @@ public struct StatusReport: Sendable {
     public var writtenAt: Int64?
 
     /// Whether every file is delivered up to its size now (and there is at least one file).
+    /// The report restricted to the files of `input`.
+    public func only(input: String) -> StatusReport {
+        var copy = self
+        copy.rows = rows.filter { $0.input == input }
+        return copy
+    }
+
     public var isCaughtUp: Bool {
         !rows.isEmpty && rows.allSatisfy { ($0.lag ?? 0) == 0 && ($0.state == "caught-up" || $0.state == "gone") }
     }

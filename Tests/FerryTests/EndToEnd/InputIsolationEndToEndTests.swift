@@ -1,0 +1,77 @@
+import Ferry
+import FerryTestSupport
+import Foundation
+import Testing
+
+/// One input whose topic does not exist must not hold up the others: its lines wait in its files (nothing
+/// read is held), the other input is delivered in full meanwhile, and once the topic is created the first
+/// is delivered in full by itself. Read back with librdkafka.
+@Suite("Input isolation end to end", .serialized)
+struct InputIsolationEndToEndTests {
+    static func committed(_ state: String, path: String) -> Int64 {
+        StatusReport.make(stateDirectory: state).rows.first { $0.path == path }?.committed ?? 0
+    }
+
+    @Test("two inputs, one to a topic that does not exist: the other is delivered in full; the first once its topic is created")
+    func missingTopic() throws {
+        let broker = try TansuBroker()
+        defer { broker.stop() }
+        try broker.createTopic("iso-good", partitions: 2)
+        let directory = try TemporaryDirectory("isolation")
+        defer { directory.remove() }
+        for name in ["good", "missing"] {
+            try FileManager.default.createDirectory(atPath: directory.file(name), withIntermediateDirectories: true)
+        }
+        try """
+            state_dir: \(directory.file("state"))
+            checkpoint_interval_ms: 100
+            host_name: iso
+            inputs:
+              - name: good
+                paths: [\(directory.file("good"))/*.log]
+                topic: iso-good
+              - name: missing
+                paths: [\(directory.file("missing"))/*.log]
+                topic: iso-missing
+            output:
+              kafka:
+                bootstrap.servers: \(broker.bootstrap)
+                allow.auto.create.topics: false
+            """.write(toFile: directory.file("ferry.yaml"), atomically: true, encoding: .utf8)
+        let goodPath = directory.file("good/app.log")
+        let missingPath = directory.file("missing/app.log")
+        let goodLines = (0..<200_000).map { "good line \($0) GET /api/v1/items/\($0 % 977) HTTP/1.1 200" }
+        let missingLines = (0..<50_000).map { "missing line \($0) POST /api/v1/orders 201" }
+        try (missingLines.joined(separator: "\n") + "\n").write(toFile: missingPath, atomically: true, encoding: .utf8)
+        let agent = try AgentProcess(config: directory.file("ferry.yaml"), logPath: directory.file("agent.log"))
+        // The good input's lines arrive while the other input is refused.
+        let goodText = goodLines.joined(separator: "\n") + "\n"
+        try goodText.write(toFile: goodPath, atomically: true, encoding: .utf8)
+        let goodSize = Int64(goodText.utf8.count)
+        var deadline = Date().addingTimeInterval(120)
+        while Date() < deadline, Self.committed(directory.file("state"), path: goodPath) < goodSize { usleep(100_000) }
+        #expect(Self.committed(directory.file("state"), path: goodPath) == goodSize, "good input not delivered: \(agent.log.suffix(3000))")
+        #expect(Self.committed(directory.file("state"), path: missingPath) == 0)
+        // Refusals lasting 2 s are logged (every 10 s at most).
+        usleep(2_500_000)
+        #expect(agent.log.contains("Kafka cannot take this input's records now"), "\(agent.log.suffix(3000))")
+        #expect(agent.log.contains("iso-missing"))
+
+        try broker.createTopic("iso-missing", partitions: 2)
+        let missingSize = Int64((missingLines.joined(separator: "\n") + "\n").utf8.count)
+        deadline = Date().addingTimeInterval(120)
+        while Date() < deadline, Self.committed(directory.file("state"), path: missingPath) < missingSize { usleep(100_000) }
+        let exit = agent.terminate()
+        #expect(exit.status == 0)
+        #expect(Self.committed(directory.file("state"), path: missingPath) == missingSize, "\(agent.log.suffix(3000))")
+        #expect(agent.log.contains("input sends again"), "\(agent.log.suffix(2000))")
+
+        for (topic, expected) in [("iso-good", goodLines), ("iso-missing", missingLines)] {
+            let out = try IndependentConsumer.consume(bootstrap: broker.bootstrap, topic: topic, count: expected.count, idle: 5)
+            #expect(out.errors.isEmpty, "\(out.errors)")
+            let values = out.records.map { String(decoding: $0.value ?? [], as: UTF8.self) }
+            #expect(values.count == expected.count, "\(topic): \(values.count) of \(expected.count)")
+            #expect(Set(values) == Set(expected), "\(topic): every line once")
+        }
+    }
+}
