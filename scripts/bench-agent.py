@@ -89,7 +89,8 @@ class Bench:
 
     # --- the shippers -------------------------------------------------------------------------------
 
-    def run_ferry(self, codec, topic, headers):
+    def run_ferry(self, codec, topic, headers, binary=None):
+        binary = binary or self.args.ferry
         run_dir = os.path.join(self.work, "ferry-run")
         shutil.rmtree(run_dir, ignore_errors=True)
         os.makedirs(os.path.join(run_dir, "logs"))
@@ -112,7 +113,7 @@ output:
 """)
         log = open(os.path.join(run_dir, "agent.log"), "w")
         start = time.monotonic()
-        process = subprocess.Popen([self.args.ferry, "run", "--config", config, "--log-level", "warning"],
+        process = subprocess.Popen([binary, "run", "--config", config, "--log-level", "warning"],
                                    stdout=log, stderr=subprocess.STDOUT)
         # `ferry status --wait` polls the checkpoint in one light process (every 20 ms) and returns once
         # every file is committed to its end.
@@ -210,6 +211,8 @@ ruleset(name="kafka" queue.type="Direct") {{
                             wall, cpu, peak = self.run_ferry(codec, topic, headers=False)
                         elif tool == "ferry-headers":
                             wall, cpu, peak = self.run_ferry(codec, topic, headers=True)
+                        elif tool == "ferry-base":
+                            wall, cpu, peak = self.run_ferry(codec, topic, headers=False, binary=self.args.ferry_base)
                         elif tool == "kcat":
                             wall, cpu, peak = self.run_kcat(codec, topic)
                         else:
@@ -242,7 +245,7 @@ ruleset(name="kafka" queue.type="Direct") {{
         print()
         for codec in self.args.codecs.split(","):
             if ("ferry", codec) in summary:
-                for peer in ("kcat", "rsyslog"):
+                for peer in ("kcat", "rsyslog", "ferry-base"):
                     if (peer, codec) in summary:
                         fw, fc, _ = summary[("ferry", codec)]
                         pw, pc, _ = summary[(peer, codec)]
@@ -259,6 +262,7 @@ def main():
     parser.add_argument("--codecs", default="lz4,gzip")
     parser.add_argument("--tools", default="ferry,ferry-headers,rsyslog,kcat")
     parser.add_argument("--ferry-buffer", type=int, default=0, help="pipeline.max_buffered_bytes (0: Ferry's default)")
+    parser.add_argument("--ferry-base", default=None, help="another ferry binary (tool ferry-base), e.g. main's, to compare in the same run")
     Bench(parser.parse_args()).run()
 
 

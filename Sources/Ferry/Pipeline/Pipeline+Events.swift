@@ -8,8 +8,10 @@ extension Pipeline {
         switch event.kind {
         case .opened(let startOffset, let initial):
             guard let file, let input = inputs[file.input] else { return }
-            reading[file.id] = ReadingState(
+            var state = ReadingState(
                 input: input.configuration, inputIndex: input.index, path: file.path, hostName: hostName, start: startOffset)
+            setRooms(&state)
+            reading[file.id] = state
             shared.withLock { shared in
                 let key = FileIdentityKey(file.identity)
                 let carried = shared.carried.removeValue(forKey: key)
@@ -25,7 +27,11 @@ extension Pipeline {
             onChange()
         case .renamed(let from, let to):
             guard let file else { return }
-            reading[file.id]?.renamed(to: to, hostName: hostName)
+            if var state = reading[file.id] {
+                state.renamed(to: to, hostName: hostName)
+                setRooms(&state)
+                reading[file.id] = state
+            }
             updatePath(file.id, to)
             logger.info("file renamed; reading on", metadata: ["file.path": "\(to)", "from": "\(from)"])
         case .movedOut(let from, let to):

@@ -21,6 +21,10 @@ struct ReadingState {
     var pieces: LinePieces?
     /// Where the next ledger segment starts (lines of a line or record not completely sent are not in it).
     var nextSegmentStart: Int64
+    /// The longest value of a whole record, and of a piece, of this file (set by the pipeline when the file
+    /// opens or is renamed: they depend on the headers).
+    var roomWhole = 0
+    var roomPiece = 0
 
     init(input: InputConfiguration, inputIndex: Int, path: String, hostName: String, start: Int64) {
         self.input = input
@@ -96,15 +100,32 @@ extension Pipeline {
         var segmentEnd = state.nextSegmentStart
         var lastComplete: TailedLine? = nil
         var refusal: (line: Int, error: ProducerError)? = nil
+        let raw = state.input.format == .raw
+        // The common case, kept lean: a raw line that fits one record, with the file's fixed parts hoisted.
+        let headers = state.headers
+        let key = state.key
+        let topic = state.input.topic
+        let room = state.roomWhole
         for index in 0..<lines.count {
             let line = lines[index]
-            let raw = UnsafeRawBufferPointer(rebasing: chunk.bytes[Int(line.bufferStart)..<(Int(line.bufferStart) + Int(line.length))])
+            let bytes = UnsafeRawBufferPointer(rebasing: chunk.bytes[Int(line.bufferStart)..<(Int(line.bufferStart) + Int(line.length))])
+            if raw, state.pieces == nil, !line.flags.contains(.split), bytes.count <= room {
+                switch appendWhole(bytes, offset: line.offset, headers: headers, key: key, topic: topic, timestamp: timestamp, token: token) {
+                case .sent: records += 1
+                case .lost: break
+                case .refused(let error):
+                    refusal = (index, error)
+                }
+                if refusal != nil { break }
+                segmentEnd = line.endOffset
+                lastComplete = line
+                continue
+            }
             do {
-                switch state.input.format {
-                case .raw:
-                    try rawLine(raw, line: line, state: &state, timestamp: timestamp, token: token, records: &records)
-                case .dockerJSON, .cri:
-                    try containerLine(raw, line: line, state: &state, timestamp: timestamp, token: token, records: &records)
+                if raw {
+                    try rawLine(bytes, line: line, state: &state, timestamp: timestamp, token: token, records: &records)
+                } else {
+                    try containerLine(bytes, line: line, state: &state, timestamp: timestamp, token: token, records: &records)
                 }
             } catch {
                 refusal = (index, error.error)
@@ -184,7 +205,7 @@ extension Pipeline {
         _ value: UnsafeRawBufferPointer, line: TailedLine, state: inout ReadingState, timestamp: Int64, token: UInt64,
         records: inout Int
     ) throws(LineRefused) {
-        if state.pieces == nil, !line.flags.contains(.split), value.count <= valueRoom(state, piece: false) {
+        if state.pieces == nil, !line.flags.contains(.split), value.count <= state.roomWhole {
             if try append(value, offset: line.offset, stream: nil, piece: nil, state: &state, timestamp: timestamp, token: token) {
                 records += 1
             }
@@ -203,7 +224,7 @@ extension Pipeline {
     ) throws(LineRefused) {
         var pieces = state.pieces ?? LinePieces()
         var start = pieces.sentOffset == offset ? pieces.sentBytes : 0
-        let room = max(1, valueRoom(state, piece: true))
+        let room = max(1, state.roomPiece)
         repeat {
             let take = min(value.count - start, room)
             let last = start + take == value.count
@@ -268,7 +289,7 @@ extension Pipeline {
             complete = parsed.complete || line.flags.contains(.unterminated)
             stream = UnsafeRawBufferPointer(rebasing: raw[parsed.stream])
         }
-        if state.partial == nil && complete && text.count <= valueRoom(state, piece: false, streamLength: stream?.count ?? 0) {
+        if state.partial == nil && complete && text.count <= room(state, piece: false, streamLength: stream?.count ?? 0) {
             // The common case: a whole record in one line, sent without copying it again.
             let sent: Bool
             if parsedDocker {
@@ -304,7 +325,7 @@ extension Pipeline {
     /// Bytes of the current record already sent as pieces (for the `truncate` limit): pieces are full.
     private func sentBytes(of state: ReadingState) -> Int {
         guard let pieces = state.pieces else { return 0 }
-        return pieces.next * max(1, valueRoom(state, piece: true, streamLength: state.partial?.stream?.count ?? 0))
+        return pieces.next * max(1, room(state, piece: true, streamLength: state.partial?.stream?.count ?? 0))
     }
 
     /// Sends what the record being gathered can send now: full pieces while it is longer than a record may
@@ -312,7 +333,7 @@ extension Pipeline {
     func flushPartial(state: inout ReadingState, timestamp: Int64, token: UInt64, records: inout Int) throws(LineRefused) {
         guard var partial = state.partial else { return }
         let streamLength = partial.stream?.count ?? 0
-        let room = max(1, valueRoom(state, piece: true, streamLength: streamLength))
+        let room = max(1, self.room(state, piece: true, streamLength: streamLength))
         func send(_ count: Int, piece: (Int, Bool)?, state: inout ReadingState) throws(LineRefused) -> Bool {
             try withBytes(of: partial.bytes) { bytes throws(LineRefused) in
                 let value = UnsafeRawBufferPointer(rebasing: bytes[0..<count])
@@ -334,7 +355,7 @@ extension Pipeline {
         guard partial.complete else { return }
         if let number = state.pieces?.next {
             if try send(partial.bytes.count, piece: (number, true), state: &state) { records += 1 }
-        } else if partial.bytes.count > valueRoom(state, piece: false, streamLength: streamLength) {
+        } else if partial.bytes.count > self.room(state, piece: false, streamLength: streamLength) {
             // Too long for one record without a piece header, but not for one piece: a single last piece.
             if try send(partial.bytes.count, piece: (0, true), state: &state) { records += 1 }
         } else {
@@ -381,6 +402,22 @@ extension Pipeline {
 
     // MARK: - Records
 
+    /// The room for a value with a `stream` header of `streamLength` bytes: the cached one, unless the stream is
+    /// longer than it allows for.
+    func room(_ state: ReadingState, piece: Bool, streamLength: Int) -> Int {
+        if streamLength <= 32 || state.input.format == .raw { return piece ? state.roomPiece : state.roomWhole }
+        return valueRoom(state, piece: piece, streamLength: streamLength)
+    }
+
+    /// Caches the value rooms of a file (its headers are known).
+    func setRooms(_ state: inout ReadingState) {
+        // Container records carry `stream`: allow for up to 32 bytes of it (stdout, stderr); a longer one is
+        // measured when it comes.
+        let stream = state.input.format == .raw ? 0 : 32
+        state.roomWhole = valueRoom(state, piece: false, streamLength: stream)
+        state.roomPiece = valueRoom(state, piece: true, streamLength: stream)
+    }
+
     /// The longest value a record of this file may have: what `max.request.size` leaves after the key and
     /// the headers (`log.offset` at its longest, `stream`, and `log.piece` for a piece).
     func valueRoom(_ state: ReadingState, piece: Bool, streamLength: Int = 0) -> Int {
@@ -411,6 +448,48 @@ extension Pipeline {
             return true
         }
         return false
+    }
+
+    /// Appends one whole raw line as a record: `appendOne` without `stream` or `log.piece`, for the hot path.
+    @inline(__always)
+    private func appendWhole(
+        _ value: UnsafeRawBufferPointer, offset: Int64, headers: RecordHeaders, key: [UInt8]?, topic: String,
+        timestamp: Int64, token: UInt64
+    ) -> AppendResult {
+        let digits = DecimalDigits(offset)
+        var headerCount = headers.prefixCount
+        var headersSize = headers.prefix.count
+        if headers.withOffset {
+            headerCount += 1
+            headersSize += RecordHeaders.size(keyLength: RecordHeaders.offsetKey.count, valueLength: digits.count)
+        }
+        do {
+            let chosen: Int32
+            if let key {
+                chosen = try withBytes(of: key) { keyBytes throws(ProducerError) in
+                    try appendRecord(topic, nil, keyBytes, value, timestamp, headers, digits, nil, nil, headerCount, headersSize, token)
+                }
+            } else {
+                chosen = try appendRecord(topic, nil, nil, value, timestamp, headers, digits, nil, nil, headerCount, headersSize, token)
+            }
+            counters.recordsSent.wrappingIncrement(ordering: .relaxed)
+            return .sent(chosen)
+        } catch {
+            return appendFailed(error, topic: topic, offset: offset, size: value.count)
+        }
+    }
+
+    /// What a failed append means: a record too large for any request is counted as lost; anything else is
+    /// "not now" (or, when stopping, "not any more").
+    private func appendFailed(_ error: ProducerError, topic: String, offset: Int64, size: Int) -> AppendResult {
+        if stopping.load(ordering: .relaxed) { return .refused(ProducerError(.closed, "the agent is stopping")) }
+        guard error.code == .recordTooLarge else { return .refused(error) }
+        counters.lost(reason: .recordTooLarge, records: 1, bytes: size)
+        logger.error(
+            "bytes lost: a record is larger than the producer may send",
+            metadata: ["kafka.topic": "\(topic)", "bytes": "\(size)", "reason": "record_too_large", "log.offset": "\(offset)",
+                       "error": "\(error)"])
+        return .lost
     }
 
     /// Appends one record (value, the file's key and headers, `log.offset`, `stream`, `log.piece`), to
@@ -450,18 +529,9 @@ extension Pipeline {
             counters.recordsSent.wrappingIncrement(ordering: .relaxed)
             return .sent(chosen)
         } catch {
-            if stopping.load(ordering: .relaxed) { throw LineRefused(error: ProducerError(.closed, "the agent is stopping")) }
-            switch error.code {
-            case .recordTooLarge:
-                counters.lost(reason: .recordTooLarge, records: 1, bytes: value.count)
-                logger.error(
-                    "bytes lost: a record is larger than the producer may send",
-                    metadata: ["kafka.topic": "\(state.input.topic)", "bytes": "\(value.count)", "reason": "record_too_large",
-                               "log.offset": "\(offset)", "error": "\(error)"])
-                return .lost
-            default:
-                throw LineRefused(error: error)
-            }
+            let result = appendFailed(error, topic: state.input.topic, offset: offset, size: value.count)
+            if case .refused(let reason) = result { throw LineRefused(error: reason) }
+            return result
         }
     }
 

@@ -50,6 +50,10 @@ struct FakeClusterState: Sendable {
     var trace: [String] = []
     /// Violations beyond the first 1000, not kept.
     var droppedViolations = 0
+    /// Errors InitProducerId answers next (code, requests left), oldest first.
+    var initProducerIdErrors: [(KafkaErrorCode, Int)] = []
+    /// While true, every connection is closed as soon as it is accepted (the brokers are "gone").
+    var unavailable = false
     var traceCount = 0
     static let traceLimit = 20_000
 
@@ -193,6 +197,12 @@ struct FakeClusterState: Sendable {
     }
 
     mutating func initProducerId(_ request: InitProducerIdRequest, version: Int16) -> InitProducerIdResponse {
+        if let (code, remaining) = initProducerIdErrors.first {
+            initProducerIdErrors[0].1 = remaining - 1
+            if remaining <= 1 { initProducerIdErrors.removeFirst() }
+            fired("InitProducerId v\(version) -> \(code)")
+            return InitProducerIdResponse(errorCode: code.rawValue)
+        }
         if version >= 3, request.producerId >= 0, let current = producerEpochs[request.producerId] {
             guard current == request.producerEpoch else {
                 return InitProducerIdResponse(errorCode: KafkaErrorCode.producerFenced.rawValue)

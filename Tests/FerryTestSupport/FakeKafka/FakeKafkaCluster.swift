@@ -59,7 +59,11 @@ public final class FakeKafkaCluster: Sendable {
                     .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
                     .childChannelOption(.tcpOption(.tcp_nodelay), value: 1)
                     .childChannelInitializer { channel in
-                        state.withLockedValue { $0.stats.connectionsAccepted += 1 }
+                        let gone = state.withLockedValue { state in
+                            state.stats.connectionsAccepted += 1
+                            return state.unavailable
+                        }
+                        if gone { return channel.close() }
                         let key = ObjectIdentifier(channel)
                         connections.withLockedValue { $0[node, default: [:]][key] = channel }
                         channel.closeFuture.whenComplete { _ in
@@ -172,6 +176,21 @@ public final class FakeKafkaCluster: Sendable {
 
     /// Forgets the idempotence state of `producerId` (every producer when `nil`) in every partition, as a
     /// broker does when producer state expires: the producer's next batch gets UNKNOWN_PRODUCER_ID.
+    /// Makes InitProducerId answer `code` to its next `requests` requests (then answer normally again).
+    public func failInitProducerId(_ code: KafkaErrorCode, requests: Int) {
+        state.withLockedValue { $0.initProducerIdErrors.append((code, requests)) }
+    }
+
+    /// Takes every broker away (`true`: open connections are dropped, new ones closed at once) or brings
+    /// them back.
+    public func setUnavailable(_ gone: Bool) {
+        state.withLockedValue { state in
+            state.unavailable = gone
+            state.fired(gone ? "brokers gone" : "brokers back")
+        }
+        if gone { dropConnections() }
+    }
+
     public func forgetProducers(_ producerId: Int64? = nil) {
         state.withLockedValue { state in
             for name in state.topics.keys {
