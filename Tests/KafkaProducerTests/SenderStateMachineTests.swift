@@ -217,6 +217,17 @@ struct SenderStateMachineTests {
         let sent = Self.sends(machine.batchSealed(Self.batch(1, index: 0, records: 4), now: 0))
         let answer = machine.produceResponse(sent[0].request, Self.response([(Self.tp, .messageTooLarge, -1)]), now: 1)
         #expect(answer.contains { if case .split(let batch) = $0 { return batch.id == 1 } else { return false } })
+        // While it is being split (on a compression thread), nothing newer of its partition is sent.
+        #expect(Self.sends(machine.batchSealed(Self.batch(3, index: 1, records: 2), now: 2)).isEmpty)
+        #expect(Self.sends(machine.tick(now: 10_000 * Self.ms)).isEmpty)
+        // Its halves take its place, ahead of the newer batch.
+        let halves = [Self.batch(4, index: 0, records: 2), Self.batch(5, index: 0, records: 2)]
+        _ = machine.batchSplit(1, into: halves, now: 10_001 * Self.ms)
+        // The sequence numbers it had are gone with it: the halves go under a bumped epoch.
+        let after = Self.sends(machine.identityReceived(ProducerIdentity(producerId: 42, epoch: 1), now: 10_002 * Self.ms))
+        #expect(after.first?.items.count == 1)
+        let firstSent = after.flatMap(\.items).first.map { Self.header($0).sequence }
+        #expect(firstSent == 0, "the first half goes first, from sequence 0 after the bump")
 
         var single = Self.readyMachine()
         let one = Self.sends(single.batchSealed(Self.batch(2, index: 0, records: 1), now: 0))

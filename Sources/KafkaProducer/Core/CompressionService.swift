@@ -51,6 +51,38 @@ final class CompressionService: Sendable {
         }
     }
 
+    /// Splits a sealed batch the broker found too large into two batches of half its records each, sealed
+    /// again, on a pool thread (decoding and recompressing a batch of up to `max.request.size` must not hold
+    /// the event loop); `done` gets them with the number of records in the first, there.
+    func split(
+        _ batch: SealedRecordBatch,
+        done: @escaping @Sendable (Result<(first: SealedRecordBatch, second: SealedRecordBatch, middle: Int), Error>) -> Void
+    ) {
+        pool.submit { [self] state in
+            guard case .active = state else {
+                done(.failure(ProducerError(.closed, "the compression threads stopped")))
+                return
+            }
+            done(Result {
+                let decoded = try RecordBatch.decodeAll(batch.buffer, verifyCRC: false)
+                let records = decoded.flatMap { batch in batch.records.map { (batch.baseTimestamp, $0) } }
+                guard records.count > 1 else { throw ProducerError(.recordTooLarge, "a batch of one record cannot be split") }
+                let middle = records.count / 2
+                let compressor = try borrow()
+                defer { compressors.withLockedValue { $0.append(compressor) } }
+                var halves: [SealedRecordBatch] = []
+                for range in [0..<middle, middle..<records.count] {
+                    var builder = RecordBatchBuilder()
+                    for (base, record) in records[range] {
+                        builder.append(timestamp: base + record.timestampDelta, key: record.key, value: record.value, headers: record.headers)
+                    }
+                    halves.append(try builder.seal(with: compressor.compressor))
+                }
+                return (halves[0], halves[1], middle)
+            })
+        }
+    }
+
     private func borrow() throws -> CompressorBox {
         if let ready = compressors.withLockedValue({ $0.popLast() }) { return ready }
         return CompressorBox(try BatchCompressor(compression, level: level))

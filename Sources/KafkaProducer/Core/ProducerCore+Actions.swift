@@ -74,33 +74,43 @@ extension ProducerCore {
         channel.writeAndFlush(buffer, promise: nil)
     }
 
-    /// Splits a batch the broker found too large into two halves, sealed again, in its place.
+    /// Splits a batch the broker found too large into two halves, sealed again (on a compression thread),
+    /// in its place; its partition sends nothing meanwhile (the sender holds it at the head of the queue).
     private func split(_ batch: ProducerBatch) {
+        compressing += 1
+        // Like sealed batches: `close` waits for the compression threads before it stops the loop, so the
+        // loop is still running when the halves come back.
+        compression.split(batch.sealed) { [self] result in
+            eventLoop.execute { self.splitDone(batch, result) }
+        }
+    }
+
+    /// The halves of a split batch came back (on the event loop).
+    private func splitDone(
+        _ batch: ProducerBatch, _ result: Result<(first: SealedRecordBatch, second: SealedRecordBatch, middle: Int), Error>
+    ) {
+        compressing -= 1
         let now = MonotonicClock.now()
-        do {
-            let decoded = try RecordBatch.decodeAll(batch.sealed.buffer, verifyCRC: false)
-            let records = decoded.flatMap { batch in batch.records.map { (batch.baseTimestamp, $0) } }
-            let middle = records.count / 2
-            let compressor = try BatchCompressor(configuration.compressionType, level: configuration.compressionLevel)
-            var halves: [ProducerBatch] = []
-            for (part, range) in [(0, 0..<middle), (1, middle..<records.count)] {
-                var builder = RecordBatchBuilder()
-                for (base, record) in records[range] {
-                    builder.append(timestamp: base + record.timestampDelta, key: record.key, value: record.value, headers: record.headers)
-                }
-                let sealed = try builder.seal(with: compressor)
-                let share = part == 0 ? batch.reservedBytes / 2 : batch.reservedBytes - batch.reservedBytes / 2
-                halves.append(ProducerBatch(
-                    id: nextBatchID, topicPartition: batch.topicPartition, index: batch.index, sealed: sealed,
-                    tokens: Array(batch.tokens[range]), createdAt: batch.createdAt, reservedBytes: share))
-                nextBatchID += 1
-            }
+        guard !closed else {
+            checkFlushWaiters()
+            return
+        }
+        switch result {
+        case .success(let halves):
+            let share = batch.reservedBytes / 2
+            let first = ProducerBatch(
+                id: nextBatchID, topicPartition: batch.topicPartition, index: batch.index, sealed: halves.first,
+                tokens: Array(batch.tokens[..<halves.middle]), createdAt: batch.createdAt, reservedBytes: share)
+            let second = ProducerBatch(
+                id: nextBatchID + 1, topicPartition: batch.topicPartition, index: batch.index, sealed: halves.second,
+                tokens: Array(batch.tokens[halves.middle...]), createdAt: batch.createdAt, reservedBytes: batch.reservedBytes - share)
+            nextBatchID += 2
             logger.warning(
                 "batch too large for the broker; split in two",
                 metadata: ["kafka.topic": "\(batch.topicPartition.topic)", "kafka.partition": "\(batch.topicPartition.partition)",
-                           "records": "\(records.count)"])
-            run(sender.batchSplit(batch.id, into: halves, now: now))
-        } catch {
+                           "records": "\(batch.tokens.count)"])
+            run(sender.batchSplit(batch.id, into: [first, second], now: now))
+        case .failure(let error):
             run(sender.batchSplit(batch.id, into: [], now: now))
             deliver(batch, baseOffset: -1, logAppendTime: -1, error: ProducerError(
                 .recordTooLarge, topic: batch.topicPartition.topic, partition: batch.topicPartition.partition,

@@ -41,6 +41,9 @@ struct ProducerBatch: Sendable {
     /// A retry under the old identity (before an epoch bump) got an idempotence error: its fate
     /// cannot be learnt any more.
     var unresolvable = false
+    /// Too large for the broker, being split on a compression thread: it holds its partition's queue (nothing
+    /// of the partition is sent) until its halves replace it.
+    var splitting = false
 
     /// Number of records.
     var recordCount: Int32 { sealed.recordCount }

@@ -105,7 +105,7 @@ extension SenderStateMachine {
 
     /// Whether the head batch of a partition may go now.
     private func canSend(_ batch: ProducerBatch, state: PartitionState, now: UInt64) -> Bool {
-        guard batch.retryAt <= now else { return false }
+        guard batch.retryAt <= now, !batch.splitting else { return false }
         // A retry waits until nothing else of its partition is in flight, so it cannot be overtaken.
         if batch.attempts > 0 && !state.inFlight.isEmpty { return false }
         if settings.idempotent && state.inFlight.count >= 5 { return false }

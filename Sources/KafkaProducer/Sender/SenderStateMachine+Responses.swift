@@ -177,7 +177,13 @@ extension SenderStateMachine {
     private mutating func tooLarge(_ id: UInt64, code: KafkaErrorCode, message: String?) -> [SenderAction] {
         guard let batch = batches[id] else { return [] }
         if batch.recordCount > 1 {
-            updatePartition(batch.topicPartition) { $0.inFlight.removeAll { $0 == id } }
+            // Back at the head of its queue, not sendable, until its halves replace it: nothing newer of the
+            // partition may overtake it meanwhile.
+            updatePartition(batch.topicPartition) { state in
+                state.inFlight.removeAll { $0 == id }
+                state.queue.prepend(id)
+            }
+            batches[id]?.splitting = true
             if batch.baseSequence != nil { requestBump() }
             return [.split(batch)]
         }
