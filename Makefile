@@ -1,6 +1,7 @@
 # Ferry: the two commands that matter are at the top.
 #   make demo   set up, start a local Kafka-compatible broker, ship the sample logs, print what arrived
 #   make test   set up, build, run the whole test suite (unit, property, integration against tansu)
+#   make test-fast   build and run the pure tests only (no broker, no child process): under two minutes
 
 SHELL := /bin/bash
 PYTHON ?= python3
@@ -8,7 +9,7 @@ VENV := .venv
 APT_PACKAGES := zlib1g-dev liblz4-dev libzstd-dev logrotate
 SWIFT_TEST_FLAGS ?=
 
-.PHONY: demo test setup apt venv build release bench clean
+.PHONY: demo test test-fast setup apt venv build release bench fuzz clean
 
 demo: setup release
 	@scripts/demo.sh
@@ -18,6 +19,11 @@ demo: setup release
 test: setup
 	swift build --build-tests
 	SWIFTNIO_STRICT=true swift test $(SWIFT_TEST_FLAGS)
+
+# The tiers: suites tagged broker or childProcess are skipped, each with a message saying so.
+test-fast:
+	swift build --build-tests
+	FERRY_TEST_TIER=fast SWIFTNIO_STRICT=true swift test $(SWIFT_TEST_FLAGS)
 
 setup: apt venv
 
@@ -48,6 +54,10 @@ release:
 
 bench: setup
 	scripts/bench-wire.sh
+
+# The long hostile-broker run (1,000,000 answers; make test runs 3,000).
+fuzz:
+	scripts/fuzz-producer.sh
 
 clean:
 	rm -rf .build .build-* $(VENV)

@@ -141,28 +141,34 @@ let package = Package(
             ],
             path: "Tests/FerryTestSupport"
         ),
+        // The test tiers (tags and conditions), for every test target.
+        .target(
+            name: "FerryTestTags",
+            dependencies: ["FerryTestSupport"],
+            path: "Tests/FerryTestTags"
+        ),
         .testTarget(
             name: "KafkaWireTests",
-            dependencies: ["KafkaWire", "KafkaCompression", "FerryTestSupport", .product(name: "NIOCore", package: "swift-nio")]
+            dependencies: ["KafkaWire", "KafkaCompression", "FerryTestSupport", "FerryTestTags", .product(name: "NIOCore", package: "swift-nio")]
         ),
         .testTarget(
             name: "KafkaCompressionTests",
-            dependencies: ["KafkaCompression", "CZstd", "FerryTestSupport"]
+            dependencies: ["KafkaCompression", "CZstd", "FerryTestSupport", "FerryTestTags"]
         ),
         .testTarget(
             name: "KafkaProducerTests",
             dependencies: [
-                "KafkaProducer", "KafkaWire", "FerryTestSupport",
+                "KafkaProducer", "KafkaWire", "FerryTestSupport", "FerryTestTags",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOEmbedded", package: "swift-nio"),
             ]
         ),
-        .testTarget(name: "FileTailingTests", dependencies: ["FileTailing", "FerryTestSupport"]),
-        .testTarget(name: "CheckpointingTests", dependencies: ["Checkpointing", "FerryTestSupport"]),
+        .testTarget(name: "FileTailingTests", dependencies: ["FileTailing", "FerryTestSupport", "FerryTestTags"]),
+        .testTarget(name: "CheckpointingTests", dependencies: ["Checkpointing", "FerryTestSupport", "FerryTestTags"]),
         .testTarget(
             name: "FerryTests",
-            dependencies: ["Ferry", "FerryTestSupport", "FileTailing", "Checkpointing", "KafkaProducer", "KafkaWire"]
+            dependencies: ["Ferry", "FerryTestSupport", "FerryTestTags", "FileTailing", "Checkpointing", "KafkaProducer", "KafkaWire"]
         ),
     ]
 )

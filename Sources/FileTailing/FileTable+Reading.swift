@@ -188,6 +188,14 @@ extension FileTable {
         store(file)
     }
 
+    /// File `id` was ready but its input is paused: it waits with something to read (not idle: it is not
+    /// closed meanwhile), until the loop puts it back in the queue.
+    mutating func parked(_ id: TailedFileID) {
+        guard var file = file(id), file.phase == .open else { return }
+        file.atEndOfFile = false
+        store(file)
+    }
+
     /// Reading file `id` failed (reported by the loop): it waits for the next change or sweep.
     mutating func readFailed(_ id: TailedFileID) {
         guard var file = file(id) else { return }

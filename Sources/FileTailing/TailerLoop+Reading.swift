@@ -139,6 +139,8 @@ extension TailerLoop {
             turns -= 1
             if deferredUntil[id] != nil { continue }
             if !pausedInputs.isEmpty, let file = table.file(id), pausedInputs.contains(file.input) {
+                // It has something to read: it must not be closed as idle while it waits.
+                table.parked(id)
                 parkedByInput[file.input, default: []].append(id)
                 continue
             }

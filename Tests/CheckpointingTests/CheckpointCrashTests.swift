@@ -3,12 +3,13 @@ import FerryTestSupport
 import FileTailing
 import Foundation
 import Testing
+import FerryTestTags
 
 /// SIGKILL a child process that commits checkpoints in a loop (`ferry-testkit checkpoint-crash-child`),
 /// at random moments, 200 times; after each kill the checkpoint must reload as a valid generation between
 /// the last commit that returned and the last one requested. Needs
 /// `swift build --product ferry-testkit` first.
-@Suite("Checkpoint crash")
+@Suite("Checkpoint crash", .tags(.childProcess), .needsChildProcesses)
 struct CheckpointCrashTests {
     static let entryCount = 2000
 

@@ -380,4 +380,20 @@ struct FileTableTests {
         _ = table.readCompleted(b, state: FramerState(offset: 100), atEndOfFile: false, status: nil, now: 0)
         #expect(table.nextReady() == a)
     }
+
+    @Test("a file parked while its input is paused, or deferred by the consumer, is not closed as idle")
+    func parkedAndDeferredStayOpen() {
+        var table = Self.table(closeInactiveMs: 50)
+        let id = Self.discover(&table, "/d/a.log", inode: 10, size: 5)
+        _ = Self.readAll(&table, id, size: 5)
+        // New bytes arrived and the file was queued, but its input is paused: parked.
+        _ = table.modified(id, now: 10)
+        #expect(table.nextReady() == id)
+        table.parked(id)
+        #expect(table.tick(now: 1000, pollAll: false).isEmpty, "a parked file has unread bytes: not idle")
+        // Deferred from offset 3: same.
+        table.readDeferred(id, state: FramerState(offset: 3), now: 1000)
+        #expect(table.tick(now: 5000, pollAll: false).isEmpty)
+        #expect(table.enqueue(id).isEmpty && table.nextReady() == id)
+    }
 }

@@ -3,9 +3,10 @@ import FerryTestSupport
 import Foundation
 import Synchronization
 import Testing
+import FerryTestTags
 
 /// The real `logrotate` (Debian package) rotating a file while a writer appends as fast as it can.
-@Suite("Tailer with logrotate")
+@Suite("Tailer with logrotate", .tags(.childProcess), .needsChildProcesses)
 struct TailerLogrotateTests {
     /// What the tailer delivered, reduced to the writer's sequence numbers, per file id and segment.
     final class SequenceCollector: Sendable {

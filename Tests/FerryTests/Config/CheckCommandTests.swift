@@ -1,10 +1,11 @@
 import FerryTestSupport
 import Foundation
 import Testing
+import FerryTestTags
 
 /// `ferry check` on broken configurations: each must exit 1 with a message naming file, line, column and
 /// key. The fixtures' first line says what the message must contain.
-@Suite("ferry check on broken configurations")
+@Suite("ferry check on broken configurations", .tags(.childProcess), .needsChildProcesses)
 struct CheckCommandTests {
     static let fixtures = PackageLocation.root + "/Tests/Fixtures/broken-configs"
 

@@ -5,10 +5,11 @@ import Testing
 
 #if canImport(Glibc)
 import Glibc
+import FerryTestTags
 #endif
 
 /// `ferry run` as users run it, against the real tansu broker, verified with librdkafka.
-@Suite("Agent end to end", .serialized)
+@Suite("Agent end to end", .serialized, .tags(.broker, .childProcess), .needsBroker)
 struct AgentEndToEndTests {
     /// Waits until `ferry status`'s checkpoint shows every line of `workload` committed, or `timeout`.
     static func waitUntilCommitted(_ harness: AgentHarness, total: Int64, timeout: Double) -> Bool {
@@ -140,7 +141,7 @@ final class LockedBox<T>: @unchecked Sendable {
 }
 
 /// Kafka unreachable for a minute, behind a proxy that drops every byte.
-@Suite("Agent during a Kafka outage", .serialized)
+@Suite("Agent during a Kafka outage", .serialized, .tags(.broker, .childProcess), .needsBroker)
 struct AgentOutageTests {
     @Test("60 s without Kafka: reading pauses, memory stays bounded, delivery resumes within 5 s, nothing missing")
     func outage() throws {

@@ -3,11 +3,12 @@ import FerryTestSupport
 import Foundation
 import KafkaWire
 import Testing
+import FerryTestTags
 
 /// `ferry run` against the fake cluster, one failure class at a time: every line ends delivered, or counted
 /// as lost with its reason (and logged), and every file's checkpoint reaches its end; no failure parks a
 /// file. The agent runs unprivileged, as deployed.
-@Suite("Agent under broker faults", .serialized)
+@Suite("Agent under broker faults", .serialized, .tags(.childProcess), .needsChildProcesses)
 struct AgentFaultEndToEndTests {
     enum FailureClass: String, CaseIterable, Sendable, CustomTestStringConvertible {
         case retriable, nonRetriable, fatalInitProducerId, fencedEpoch, connectionClosedMidRequest, brokerGoneForAMinute

@@ -5,11 +5,12 @@ import Testing
 
 #if canImport(Glibc)
 import Glibc
+import FerryTestTags
 #endif
 
 /// A file rotated (renamed to `app.log.1`, which the input's `*.log` does not match) around a stop or a
 /// crash still holds lines that were not delivered: the restart finds it by inode and reads it to its end.
-@Suite("Agent restarts around a rotation", .serialized)
+@Suite("Agent restarts around a rotation", .serialized, .tags(.broker, .childProcess), .needsBroker)
 struct AgentRotationRestartTests {
     /// The one file of these tests, `logs-a/app.log`, and its rotated name.
     struct RotatingFile {

@@ -2,9 +2,10 @@ import Ferry
 import FerryTestSupport
 import Foundation
 import Testing
+import FerryTestTags
 
 /// docker-json and CRI logs through `ferry run`, read back by librdkafka.
-@Suite("Container formats end to end", .serialized)
+@Suite("Container formats end to end", .serialized, .tags(.broker, .childProcess), .needsBroker)
 struct ContainerFormatEndToEndTests {
     @Test("docker json-file and CRI: the text is the value, stream a header, pieces joined, foreign lines shipped raw")
     func containerLogs() throws {

@@ -2,11 +2,12 @@ import Ferry
 import FerryTestSupport
 import Foundation
 import Testing
+import FerryTestTags
 
 /// One input whose topic does not exist must not hold up the others: its lines wait in its files (nothing
 /// read is held), the other input is delivered in full meanwhile, and once the topic is created the first
 /// is delivered in full by itself. Read back with librdkafka.
-@Suite("Input isolation end to end", .serialized)
+@Suite("Input isolation end to end", .serialized, .tags(.broker, .childProcess), .needsBroker)
 struct InputIsolationEndToEndTests {
     static func committed(_ state: String, path: String) -> Int64 {
         StatusReport.make(stateDirectory: state).rows.first { $0.path == path }?.committed ?? 0

@@ -2,11 +2,12 @@ import Ferry
 import FerryTestSupport
 import Foundation
 import Testing
+import FerryTestTags
 
 /// Lines longer than a record may be, with the defaults (`max_line_bytes` and `max.request.size` both
 /// 1 MiB): each goes out in pieces that fit a request, in one partition, marked `log.piece` `P<n>`/`F<n>`,
 /// and the pieces concatenate to the original bytes. Read back with librdkafka.
-@Suite("Long lines end to end", .serialized)
+@Suite("Long lines end to end", .serialized, .tags(.broker, .childProcess), .needsBroker)
 struct LongLineEndToEndTests {
     /// `count` letters from a seeded generator (lz4 cannot shrink them to nothing).
     static func letters(_ count: Int, seed: UInt64) -> [UInt8] {

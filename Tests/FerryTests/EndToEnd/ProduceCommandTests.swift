@@ -1,9 +1,10 @@
 import FerryTestSupport
 import Foundation
 import Testing
+import FerryTestTags
 
 /// `ferry produce` as a user runs it (the built executable), against tansu, read back with librdkafka.
-@Suite("ferry produce", .serialized)
+@Suite("ferry produce", .serialized, .tags(.broker, .childProcess), .needsBroker)
 struct ProduceCommandTests {
 
     /// A line is the bytes before `\n` without a trailing `\r`; an empty line is an empty record; a last

@@ -1,6 +1,7 @@
 import FerryTestSupport
 import Foundation
 import Testing
+import FerryTestTags
 
 /// The real producer against a hostile broker (`ferry-testkit fuzz-producer`, in a child whose data segment
 /// and CPU time are limited): a fifth of the answers mutated (hostile metadata, unknown error codes, absurd
@@ -8,7 +9,7 @@ import Testing
 /// flow. The producer must not trap, must log and drop each bad connection, and must deliver everything
 /// new once the broker behaves, holding no descriptor more than before. A long run is
 /// `scripts/fuzz-producer.sh` (1,000,000 answers).
-@Suite("Producer against a hostile broker")
+@Suite("Producer against a hostile broker", .tags(.childProcess), .needsChildProcesses)
 struct HostileBrokerTests {
     static let responses = 3000
     static let seed: UInt64 = 20_261_207

@@ -3,12 +3,13 @@ import Foundation
 import KafkaProducer
 import KafkaWire
 import Testing
+import FerryTestTags
 
 extension ProducerFaults {
     /// A real broker (tansu) behind our TCP proxy: connections reset in the middle of requests, and a
     /// stall longer than `request.timeout.ms`. The topic is read back by librdkafka (confluent-kafka,
     /// check.crcs=true), not only through our own delivery reports.
-    @Suite("tansu behind a TCP proxy")
+    @Suite("tansu behind a TCP proxy", .tags(.broker, .childProcess), .needsBroker)
     struct Proxy {
         /// Reads `topic` back with librdkafka through the (healthy again) proxy.
         static func consumed(_ broker: ProxiedTansu, topic: String, count: Int) throws -> (log: [LoggedRecord], errors: [String]) {

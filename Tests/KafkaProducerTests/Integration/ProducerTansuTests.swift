@@ -5,9 +5,10 @@ import KafkaWire
 import Logging
 import NIOConcurrencyHelpers
 import Testing
+import FerryTestTags
 
 /// The producer against a real broker (tansu), read back by librdkafka.
-@Suite("Producer against tansu", .serialized)
+@Suite("Producer against tansu", .serialized, .tags(.broker, .childProcess), .needsBroker)
 struct ProducerTansuTests {
     /// Collects delivery reports.
     final class Reports: Sendable {

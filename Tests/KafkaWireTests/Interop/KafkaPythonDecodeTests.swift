@@ -3,9 +3,10 @@ import Foundation
 import KafkaWire
 import NIOCore
 import Testing
+import FerryTestTags
 
 /// Batches we encode, decoded by kafka-python's pure-Python record-batch decoder.
-@Suite("Interop: kafka-python decodes our batches")
+@Suite("Interop: kafka-python decodes our batches", .tags(.childProcess), .needsChildProcesses)
 struct KafkaPythonDecodeTests {
     struct Case: CustomStringConvertible, Sendable {
         var compression: RecordBatchCompression

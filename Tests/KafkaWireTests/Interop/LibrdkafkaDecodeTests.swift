@@ -3,11 +3,12 @@ import Foundation
 import KafkaWire
 import NIOCore
 import Testing
+import FerryTestTags
 
 /// The other direction of the golden interop: batches written by librdkafka (confluent-kafka, idempotent,
 /// gzip/lz4/zstd/snappy/none) to a real broker (tansu), fetched with our own Fetch request over a plain
 /// socket and decoded by our decoder (CRCs checked): every record equals what the Python producer sent.
-@Suite("Interop: librdkafka's batches, decoded by us", .serialized)
+@Suite("Interop: librdkafka's batches, decoded by us", .serialized, .tags(.broker, .childProcess), .needsBroker)
 struct LibrdkafkaDecodeTests {
     static let count = 3_000
 

@@ -3,10 +3,11 @@ import Foundation
 import KafkaWire
 import NIOCore
 import Testing
+import FerryTestTags
 
 /// Batches we encode, sent to a real broker (tansu) with our own Produce request over a plain socket, then
 /// consumed by librdkafka (confluent-kafka, check.crcs=true): contents must be equal.
-@Suite("Interop: our Produce requests, consumed by librdkafka", .serialized)
+@Suite("Interop: our Produce requests, consumed by librdkafka", .serialized, .tags(.broker, .childProcess), .needsBroker)
 struct TansuProduceTests {
     @Test(
         "none/gzip/lz4 × keyed/keyless × headers × 1 and 10,000 records arrive intact",

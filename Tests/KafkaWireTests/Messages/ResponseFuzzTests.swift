@@ -2,12 +2,13 @@ import FerryTestSupport
 import Foundation
 import KafkaWire
 import Testing
+import FerryTestTags
 
 /// Runs `ferry-testkit fuzz-responses` (built next to the test bundle: `swift build --product
 /// ferry-testkit` first): at least 100,000 random and mutated frames per response type, in a child whose
 /// data segment and CPU time are limited, so a hostile length that allocates or a decoder that hangs
 /// kills it. It must exit 0, having found every decode error to be a `KafkaWireError` carrying the bytes.
-@Suite("Response decoder fuzzing")
+@Suite("Response decoder fuzzing", .tags(.childProcess), .needsChildProcesses)
 struct ResponseFuzzTests {
     static let framesPerType = 100_000
     static let seed: UInt64 = 20_261_124

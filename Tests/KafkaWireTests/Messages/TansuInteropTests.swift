@@ -3,12 +3,13 @@ import Foundation
 import KafkaWire
 import NIOCore
 import Testing
+import FerryTestTags
 
 /// Every version of each API that both this code and a real broker (tansu) implement, spoken over a plain
 /// loopback socket: the broker must accept our requests and we must decode its answers, with the values
 /// that the requests imply (topics created, offsets assigned in order, the produced values fetched back).
 /// Enabled when the tansu binary is present (`make setup`, or `FERRY_TANSU`).
-@Suite("Messages against tansu", .serialized)
+@Suite("Messages against tansu", .serialized, .tags(.broker, .childProcess), .needsBroker)
 struct TansuInteropTests {
     static var tansuAvailable: Bool { FileManager.default.isExecutableFile(atPath: TansuBroker.binary) }
 

@@ -1,9 +1,10 @@
 import FerryTestSupport
 import KafkaWire
 import Testing
+import FerryTestTags
 
 /// tansu behind the proxy: clients that follow the broker's Metadata must stay on the proxy.
-@Suite("Fault harness: tansu behind the proxy")
+@Suite("Fault harness: tansu behind the proxy", .tags(.broker, .childProcess), .needsBroker)
 struct ProxiedTansuTests {
     @Test("Metadata through the proxy names the proxy's port; a topic made by the tool is seen; stop ends the broker")
     func advertisesTheProxy() throws {
