@@ -1,12 +1,13 @@
 #!/usr/bin/env python3
-"""Input isolation: how fast `ferry run` delivers one input alone, and next to an input whose topic does
-not exist (its lines refused, deferred, retried), in the same runs on the same broker. Driven by
+"""Input isolation: how fast `ferry run` delivers one input alone, next to an idle input of another topic
+(the same configuration shape, so the same share of the buffer), and next to an input whose topic does not
+exist (its lines refused, deferred, retried), in the same runs on the same broker. Driven by
 scripts/bench-isolation.sh (which builds Ferry in release mode).
 
 Per run: wall time from start until the good input's file is committed to its end (`ferry status --input
 good --wait`), CPU seconds of the agent, peak RSS; the good topic is read back with librdkafka and checked
-line by line. Modes alternate between runs; medians are printed with the ratio of the good input's
-throughput next to the failing input over alone.
+line by line. Modes rotate between runs; medians are printed with the good input's throughput in each mode
+as a ratio of alone.
 """
 import argparse
 import json
@@ -41,6 +42,13 @@ class IsolationBench(agent.Bench):
     paths: [{run_dir}/failing/*.log]
     topic: missing-{topic}
 """
+        elif mode == "next-to-idle-input":
+            # Another topic that exists, no file: the same two-topic shares, nothing failing.
+            self.create_topic(f"idle-{topic}")
+            failing = f"""  - name: idle
+    paths: [{run_dir}/failing/*.log]
+    topic: idle-{topic}
+"""
         config = os.path.join(run_dir, "ferry.yaml")
         with open(config, "w") as f:
             f.write(f"""state_dir: {run_dir}/state
@@ -69,10 +77,11 @@ inputs:
 
     def run(self):
         self.start_broker()
-        modes = ["alone", "next-to-missing-topic"]
+        modes = ["alone", "next-to-idle-input", "next-to-missing-topic"]
         try:
             for run in range(1, self.args.runs + 1):
-                order = modes if run % 2 else list(reversed(modes))
+                shift = (run - 1) % len(modes)
+                order = modes[shift:] + modes[:shift]
                 for mode in order:
                     topic = f"iso-{mode}-{run}"
                     self.create_topic(topic)
@@ -94,9 +103,12 @@ inputs:
             print(f"{mode:22} {wall:7.2f} {self.lines / wall:10.0f} {statistics.median(r['cpu'] for r in rows):7.2f} "
                   f"{statistics.median(r['peak'] for r in rows) / 1024:12.1f} {sum(r['missing'] for r in rows):5d} "
                   f"{sum(r['duplicates'] for r in rows):5d}")
-        ratio = medians["alone"] / medians["next-to-missing-topic"]
-        print(f"\nthe good input's throughput next to an input whose topic is missing = {ratio:.3f} x alone "
-              f"({(ratio - 1) * 100:+.1f} %)")
+        print()
+        for mode in modes[1:]:
+            ratio = medians["alone"] / medians[mode]
+            print(f"the good input's throughput {mode} = {ratio:.3f} x alone ({(ratio - 1) * 100:+.1f} %)")
+        ratio = medians["next-to-idle-input"] / medians["next-to-missing-topic"]
+        print(f"next to a missing topic vs next to an idle input (same shares) = {ratio:.3f} x ({(ratio - 1) * 100:+.1f} %)")
 
 
 def main():

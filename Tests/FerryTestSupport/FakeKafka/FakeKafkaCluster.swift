@@ -169,6 +169,14 @@ public final class FakeKafkaCluster: Sendable {
         state.withLockedValue { $0.produceFaults.append(fault) }
     }
 
+    /// Disarms every produce fault of `topic` not fired yet (the operator fixed the cause).
+    public func clearProduceFaults(topic: String) {
+        state.withLockedValue { state in
+            state.produceFaults.removeAll { $0.topic == topic }
+            state.fired("produce faults of \(topic) cleared")
+        }
+    }
+
     /// Arms a connection fault (close before or after applying a request, or answer late).
     public func inject(_ fault: FakeConnectionFault) {
         state.withLockedValue { $0.connectionFaults.append(fault) }

@@ -75,4 +75,33 @@ struct CheckCommandTests {
         #expect(result.stdout.contains("a.log  size 8  start 8  (new file, start_at end)"), "\(result.stdout)")
         #expect(result.stdout.contains("b.log  size 7  start 0  (new file, start_at end)"), "\(result.stdout)")
     }
+
+    @Test("a closed standard output is an error to handle, not a SIGPIPE death")
+    func closedStandardOutput() throws {
+        let directory = try TemporaryDirectory("check-sigpipe")
+        defer { directory.remove() }
+        try """
+            state_dir: \(directory.file("state"))
+            inputs:
+              - name: app
+                paths: [\(directory.file("logs"))/*.log]
+                topic: logs
+            output:
+              kafka:
+                bootstrap.servers: 127.0.0.1:9
+            """.write(toFile: directory.file("ferry.yaml"), atomically: true, encoding: .utf8)
+        Unprivileged.handOver(directory.path)
+        let (executable, arguments) = Unprivileged.command("ferry", ["check", "--config", directory.file("ferry.yaml")])
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: executable)
+        process.arguments = arguments
+        let output = Pipe()
+        process.standardOutput = output
+        process.standardError = FileHandle.nullDevice
+        // The reader is gone before the child writes: its first write gets EPIPE (or SIGPIPE, if not ignored).
+        try output.fileHandleForReading.close()
+        try process.run()
+        process.waitUntilExit()
+        #expect(process.terminationReason == .exit, "ferry check died of signal \(process.terminationStatus)")
+    }
 }

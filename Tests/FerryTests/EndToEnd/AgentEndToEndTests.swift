@@ -52,6 +52,8 @@ struct AgentEndToEndTests {
                 usleep(300_000)
                 _ = kill(pid, SIGHUP)
             }
+            // SIGPIPE (a closed pipe somewhere) never kills the agent either.
+            _ = kill(pid, SIGPIPE)
             hangups.signal()
         }
         try workload.write()

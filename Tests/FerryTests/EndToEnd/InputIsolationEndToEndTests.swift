@@ -1,6 +1,7 @@
 import Ferry
 import FerryTestSupport
 import Foundation
+import KafkaWire
 import Testing
 import FerryTestTags
 
@@ -73,6 +74,66 @@ struct InputIsolationEndToEndTests {
             let values = out.records.map { String(decoding: $0.value ?? [], as: UTF8.self) }
             #expect(values.count == expected.count, "\(topic): \(values.count) of \(expected.count)")
             #expect(Set(values) == Set(expected), "\(topic): every line once")
+        }
+    }
+
+    @Test("two inputs, one to a topic whose every batch is refused (POLICY_VIOLATION, retried): it holds only its share, the other is delivered in full; the first once the broker takes it")
+    func refusingTopic() throws {
+        let cluster = try FakeKafkaCluster(brokers: 1)
+        defer { cluster.stop() }
+        try cluster.createTopic("ok-topic", partitions: 2)
+        try cluster.createTopic("refusing", partitions: 2)
+        for partition in Int32(0)..<2 {
+            cluster.inject(FakeProduceFault(topic: "refusing", partition: partition, error: .policyViolation, requests: 1_000_000))
+        }
+        let directory = try TemporaryDirectory("isolation-refusing")
+        defer { directory.remove() }
+        for name in ["good", "bad"] {
+            try FileManager.default.createDirectory(atPath: directory.file(name), withIntermediateDirectories: true)
+        }
+        try """
+            state_dir: \(directory.file("state"))
+            checkpoint_interval_ms: 100
+            host_name: iso
+            inputs:
+              - name: good
+                paths: [\(directory.file("good"))/*.log]
+                topic: ok-topic
+              - name: bad
+                paths: [\(directory.file("bad"))/*.log]
+                topic: refusing
+            output:
+              kafka:
+                bootstrap.servers: \(cluster.bootstrap)
+            """.write(toFile: directory.file("ferry.yaml"), atomically: true, encoding: .utf8)
+        let badText = (0..<100_000).map { "bad line \($0) POST /api/v1/orders 201" }.joined(separator: "\n") + "\n"
+        let goodText = (0..<200_000).map { "good line \($0) GET /api/v1/items/\($0 % 977) HTTP/1.1 200" }.joined(separator: "\n") + "\n"
+        let badPath = directory.file("bad/app.log")
+        let goodPath = directory.file("good/app.log")
+        // The refused input starts first, alone: it fills what it may of the buffer before the other begins.
+        try badText.write(toFile: badPath, atomically: true, encoding: .utf8)
+        let agent = try AgentProcess(config: directory.file("ferry.yaml"), logPath: directory.file("agent.log"))
+        usleep(2_000_000)
+        try goodText.write(toFile: goodPath, atomically: true, encoding: .utf8)
+        var deadline = Date().addingTimeInterval(120)
+        while Date() < deadline, Self.committed(directory.file("state"), path: goodPath) < Int64(goodText.utf8.count) { usleep(100_000) }
+        #expect(Self.committed(directory.file("state"), path: goodPath) == Int64(goodText.utf8.count), "\(agent.log.suffix(3000))")
+        #expect(Self.committed(directory.file("state"), path: badPath) == 0)
+        #expect(agent.log.contains("POLICY_VIOLATION"), "\(agent.log.suffix(2000))")
+        cluster.clearProduceFaults(topic: "refusing")
+        deadline = Date().addingTimeInterval(120)
+        while Date() < deadline, Self.committed(directory.file("state"), path: badPath) < Int64(badText.utf8.count) { usleep(100_000) }
+        let exit = agent.terminate()
+        #expect(exit.status == 0)
+        #expect(Self.committed(directory.file("state"), path: badPath) == Int64(badText.utf8.count), "\(agent.log.suffix(3000))")
+        for (topic, count) in [("ok-topic", 200_000), ("refusing", 100_000)] {
+            var offsets = Set<String>()
+            for partition in Int32(0)..<2 {
+                for record in cluster.records(topic: topic, partition: partition) {
+                    offsets.insert(String(decoding: record.headers.first { $0.key == "log.offset" }?.value ?? [], as: UTF8.self))
+                }
+            }
+            #expect(offsets.count == count, "\(topic): \(offsets.count) distinct lines of \(count)")
         }
     }
 }
