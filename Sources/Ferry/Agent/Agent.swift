@@ -138,6 +138,8 @@ public final class Agent: Sendable {
             "ferry stopped",
             metadata: ["records.sent": "\(counters.recordsSent.load(ordering: .relaxed))",
                        "records.acknowledged": "\(counters.recordsAcknowledged.load(ordering: .relaxed))",
+                       "reads.deferred": "\(counters.deferrals.load(ordering: .relaxed))",
+                       "pauses": "\(counters.pauses.load(ordering: .relaxed))",
                        "bytes.unacknowledged": "\(inFlight)", "flushed": "\(clean)",
                        "checkpoint": "\(writer.lastWriteFailed ? "not written" : "written")"])
         if !clean {

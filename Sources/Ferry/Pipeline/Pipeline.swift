@@ -132,13 +132,14 @@ final class Pipeline: @unchecked Sendable {
             tailer.resume()
         }
         guard !inputsByTopic.isEmpty else { return }
-        let resumed: [String] = pausedTopics.withLock { paused in
+        // Pauses and resumes of a topic's inputs happen under this lock, so that a resume cannot slip in
+        // between a topic's insertion and its inputs' pause (which would leave them paused for good).
+        pausedTopics.withLock { paused in
             let ready = paused.filter { producer.bufferedBytes(topic: $0) < topicBudget / 2 }
             paused.subtract(ready)
-            return Array(ready)
-        }
-        for topic in resumed {
-            for input in inputsByTopic[topic] ?? [] { tailer.resume(input: input) }
+            for topic in ready {
+                for input in inputsByTopic[topic] ?? [] { tailer.resume(input: input) }
+            }
         }
     }
 
@@ -148,8 +149,12 @@ final class Pipeline: @unchecked Sendable {
     /// slowly, or not at all), its inputs pause until it drains; the other topics keep the rest.
     func checkTopicBudget(_ topic: String) {
         guard !inputsByTopic.isEmpty, let tailer, producer.bufferedBytes(topic: topic) > topicBudget else { return }
-        guard pausedTopics.withLock({ $0.insert(topic).inserted }) else { return }
-        for input in inputsByTopic[topic] ?? [] { tailer.pause(input: input) }
+        let paused = pausedTopics.withLock { paused in
+            guard paused.insert(topic).inserted else { return false }
+            for input in inputsByTopic[topic] ?? [] { tailer.pause(input: input) }
+            return true
+        }
+        guard paused else { return }
         logger.debug("topic holds its share of the buffer; its inputs pause", metadata: ["kafka.topic": "\(topic)"])
         // Deliveries may have drained it meanwhile.
         maybeResume()
@@ -165,7 +170,7 @@ final class Pipeline: @unchecked Sendable {
     }
 
     /// The producer could not take an input's line now: the tailer offers it again after the returned delay
-    /// (growing to 2 s while it lasts; a full buffer is retried sooner). Logged at most every 10 s per input.
+    /// (5 ms, doubling to 2 s while it lasts; a full buffer after 20 ms). Logged at most every 10 s per input.
     func inputRefused(_ input: Int, topic: String, error: ProducerError) -> Int {
         let now = MonotonicClock.nanoseconds()
         var state = refusals[input] ?? (0, now, 0)
@@ -183,7 +188,8 @@ final class Pipeline: @unchecked Sendable {
         }
         refusals[input] = state
         if error.code == .bufferExhausted { return 20 }
-        return min(50 << min(state.count - 1, 6), 2000)
+        // 5 ms first (at start a topic's metadata is usually a millisecond away), doubling to 2 s.
+        return min(5 << min(state.count - 1, 9), 2000)
     }
 
     // MARK: - Released files (tailer thread)
