@@ -450,46 +450,16 @@ extension Pipeline {
         return false
     }
 
-    /// Appends one whole raw line as a record: `appendOne` without `stream` or `log.piece`, for the hot path.
+    /// Appends one whole raw line as a record (no `stream`, no `log.piece`, the sticky or key's partition):
+    /// the hot path, with the file's fixed parts passed in.
     @inline(__always)
     private func appendWhole(
         _ value: UnsafeRawBufferPointer, offset: Int64, headers: RecordHeaders, key: [UInt8]?, topic: String,
         timestamp: Int64, token: UInt64
     ) -> AppendResult {
-        let digits = DecimalDigits(offset)
-        var headerCount = headers.prefixCount
-        var headersSize = headers.prefix.count
-        if headers.withOffset {
-            headerCount += 1
-            headersSize += RecordHeaders.size(keyLength: RecordHeaders.offsetKey.count, valueLength: digits.count)
-        }
-        do {
-            let chosen: Int32
-            if let key {
-                chosen = try withBytes(of: key) { keyBytes throws(ProducerError) in
-                    try appendRecord(topic, nil, keyBytes, value, timestamp, headers, digits, nil, nil, headerCount, headersSize, token)
-                }
-            } else {
-                chosen = try appendRecord(topic, nil, nil, value, timestamp, headers, digits, nil, nil, headerCount, headersSize, token)
-            }
-            counters.recordsSent.wrappingIncrement(ordering: .relaxed)
-            return .sent(chosen)
-        } catch {
-            return appendFailed(error, topic: topic, offset: offset, size: value.count)
-        }
-    }
-
-    /// What a failed append means: a record too large for any request is counted as lost; anything else is
-    /// "not now" (or, when stopping, "not any more").
-    private func appendFailed(_ error: ProducerError, topic: String, offset: Int64, size: Int) -> AppendResult {
-        if stopping.load(ordering: .relaxed) { return .refused(ProducerError(.closed, "the agent is stopping")) }
-        guard error.code == .recordTooLarge else { return .refused(error) }
-        counters.lost(reason: .recordTooLarge, records: 1, bytes: size)
-        logger.error(
-            "bytes lost: a record is larger than the producer may send",
-            metadata: ["kafka.topic": "\(topic)", "bytes": "\(size)", "reason": "record_too_large", "log.offset": "\(offset)",
-                       "error": "\(error)"])
-        return .lost
+        appendParts(
+            value, offset: offset, headers: headers, key: key, topic: topic, partition: nil, stream: nil, piece: nil,
+            timestamp: timestamp, token: token)
     }
 
     /// Appends one record (value, the file's key and headers, `log.offset`, `stream`, `log.piece`), to
@@ -500,7 +470,21 @@ extension Pipeline {
         _ value: UnsafeRawBufferPointer, offset: Int64, stream: UnsafeRawBufferPointer?, piece: (number: Int, last: Bool)?,
         partition: Int32?, state: ReadingState, timestamp: Int64, token: UInt64
     ) throws(LineRefused) -> AppendResult {
-        let headers = state.headers
+        let result = appendParts(
+            value, offset: offset, headers: state.headers, key: state.key, topic: state.input.topic, partition: partition,
+            stream: stream, piece: piece.flatMap { state.headers.withPiece ? PieceLabel(number: $0.number, last: $0.last) : nil },
+            timestamp: timestamp, token: token)
+        if case .refused(let error) = result { throw LineRefused(error: error) }
+        return result
+    }
+
+    /// The one place a record is handed to the producer: sizes the headers, appends, and says what became of
+    /// it (a record too large for any request is counted as lost here).
+    @inline(__always)
+    private func appendParts(
+        _ value: UnsafeRawBufferPointer, offset: Int64, headers: RecordHeaders, key: [UInt8]?, topic: String,
+        partition: Int32?, stream: UnsafeRawBufferPointer?, piece: PieceLabel?, timestamp: Int64, token: UInt64
+    ) -> AppendResult {
         let digits = DecimalDigits(offset)
         var headerCount = headers.prefixCount
         var headersSize = headers.prefix.count
@@ -512,26 +496,30 @@ extension Pipeline {
             headerCount += 1
             headersSize += RecordHeaders.size(keyLength: RecordHeaders.streamKey.count, valueLength: stream.count)
         }
-        let pieceValue = piece.flatMap { headers.withPiece ? PieceLabel(number: $0.number, last: $0.last) : nil }
-        if let pieceValue {
+        if let piece {
             headerCount += 1
-            headersSize += RecordHeaders.size(keyLength: RecordHeaders.pieceKey.count, valueLength: pieceValue.count)
+            headersSize += RecordHeaders.size(keyLength: RecordHeaders.pieceKey.count, valueLength: piece.count)
         }
         do {
             let chosen: Int32
-            if let key = state.key {
+            if let key {
                 chosen = try withBytes(of: key) { keyBytes throws(ProducerError) in
-                    try appendRecord(state.input.topic, partition, keyBytes, value, timestamp, headers, digits, stream, pieceValue, headerCount, headersSize, token)
+                    try appendRecord(topic, partition, keyBytes, value, timestamp, headers, digits, stream, piece, headerCount, headersSize, token)
                 }
             } else {
-                chosen = try appendRecord(state.input.topic, partition, nil, value, timestamp, headers, digits, stream, pieceValue, headerCount, headersSize, token)
+                chosen = try appendRecord(topic, partition, nil, value, timestamp, headers, digits, stream, piece, headerCount, headersSize, token)
             }
             counters.recordsSent.wrappingIncrement(ordering: .relaxed)
             return .sent(chosen)
         } catch {
-            let result = appendFailed(error, topic: state.input.topic, offset: offset, size: value.count)
-            if case .refused(let reason) = result { throw LineRefused(error: reason) }
-            return result
+            if stopping.load(ordering: .relaxed) { return .refused(ProducerError(.closed, "the agent is stopping")) }
+            guard error.code == .recordTooLarge else { return .refused(error) }
+            counters.lost(reason: .recordTooLarge, records: 1, bytes: value.count)
+            logger.error(
+                "bytes lost: a record is larger than the producer may send",
+                metadata: ["kafka.topic": "\(topic)", "bytes": "\(value.count)", "reason": "record_too_large",
+                           "log.offset": "\(offset)", "error": "\(error)"])
+            return .lost
         }
     }
 

@@ -113,8 +113,11 @@ final class Pipeline: @unchecked Sendable {
         return verdict
     }
 
-    /// Pauses all reading when the producer holds more than the pause threshold.
+    /// Pauses all reading when the producer holds more than the pause threshold. Only with one topic: with
+    /// several, each topic's share pauses its own inputs (``checkTopicBudget(_:)``), and a total counting a
+    /// topic Kafka refuses (its records held for good) would never fall back and stall the others.
     private func pauseIfFull() {
+        guard inputsByTopic.isEmpty else { return }
         if producer.bufferedBytes > pauseAbove, let tailer, !tailer.isPaused {
             tailer.pause()
             // Nothing more is read for a while: the batches being filled need not wait for linger.ms.
@@ -128,7 +131,7 @@ final class Pipeline: @unchecked Sendable {
     /// holds less than half its share.
     func maybeResume() {
         guard let tailer, !stopping.load(ordering: .relaxed) else { return }
-        if tailer.isPaused, producer.bufferedBytes < resumeBelow {
+        if inputsByTopic.isEmpty, tailer.isPaused, producer.bufferedBytes < resumeBelow {
             tailer.resume()
         }
         guard !inputsByTopic.isEmpty else { return }

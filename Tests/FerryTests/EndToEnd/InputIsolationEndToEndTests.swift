@@ -14,32 +14,29 @@ struct InputIsolationEndToEndTests {
         StatusReport.make(stateDirectory: state).rows.first { $0.path == path }?.committed ?? 0
     }
 
+    /// A directory with one log directory per input and the configuration: each input `name` reads
+    /// `name/*.log` into its topic.
+    static func agentDirectory(_ prefix: String, inputs: [(name: String, topic: String)], bootstrap: String, kafka: String = "") throws -> TemporaryDirectory {
+        let directory = try TemporaryDirectory(prefix)
+        var text = "state_dir: \(directory.file("state"))\ncheckpoint_interval_ms: 100\nhost_name: iso\ninputs:\n"
+        for input in inputs {
+            try FileManager.default.createDirectory(atPath: directory.file(input.name), withIntermediateDirectories: true)
+            text += "  - name: \(input.name)\n    paths: [\(directory.file(input.name))/*.log]\n    topic: \(input.topic)\n"
+        }
+        text += "output:\n  kafka:\n    bootstrap.servers: \(bootstrap)\n" + kafka
+        try text.write(toFile: directory.file("ferry.yaml"), atomically: true, encoding: .utf8)
+        return directory
+    }
+
     @Test("two inputs, one to a topic that does not exist: the other is delivered in full; the first once its topic is created")
     func missingTopic() throws {
         let broker = try TansuBroker()
         defer { broker.stop() }
         try broker.createTopic("iso-good", partitions: 2)
-        let directory = try TemporaryDirectory("isolation")
+        let directory = try Self.agentDirectory(
+            "isolation", inputs: [("good", "iso-good"), ("missing", "iso-missing")], bootstrap: broker.bootstrap,
+            kafka: "    allow.auto.create.topics: false\n")
         defer { directory.remove() }
-        for name in ["good", "missing"] {
-            try FileManager.default.createDirectory(atPath: directory.file(name), withIntermediateDirectories: true)
-        }
-        try """
-            state_dir: \(directory.file("state"))
-            checkpoint_interval_ms: 100
-            host_name: iso
-            inputs:
-              - name: good
-                paths: [\(directory.file("good"))/*.log]
-                topic: iso-good
-              - name: missing
-                paths: [\(directory.file("missing"))/*.log]
-                topic: iso-missing
-            output:
-              kafka:
-                bootstrap.servers: \(broker.bootstrap)
-                allow.auto.create.topics: false
-            """.write(toFile: directory.file("ferry.yaml"), atomically: true, encoding: .utf8)
         let goodPath = directory.file("good/app.log")
         let missingPath = directory.file("missing/app.log")
         let goodLines = (0..<200_000).map { "good line \($0) GET /api/v1/items/\($0 % 977) HTTP/1.1 200" }
@@ -86,27 +83,14 @@ struct InputIsolationEndToEndTests {
         for partition in Int32(0)..<2 {
             cluster.inject(FakeProduceFault(topic: "refusing", partition: partition, error: .policyViolation, requests: 1_000_000))
         }
-        let directory = try TemporaryDirectory("isolation-refusing")
+        let directory = try Self.agentDirectory(
+            "isolation-refusing", inputs: [("good", "ok-topic"), ("bad", "refusing")], bootstrap: cluster.bootstrap)
         defer { directory.remove() }
-        for name in ["good", "bad"] {
-            try FileManager.default.createDirectory(atPath: directory.file(name), withIntermediateDirectories: true)
-        }
-        try """
-            state_dir: \(directory.file("state"))
-            checkpoint_interval_ms: 100
-            host_name: iso
-            inputs:
-              - name: good
-                paths: [\(directory.file("good"))/*.log]
-                topic: ok-topic
-              - name: bad
-                paths: [\(directory.file("bad"))/*.log]
-                topic: refusing
-            output:
-              kafka:
-                bootstrap.servers: \(cluster.bootstrap)
-            """.write(toFile: directory.file("ferry.yaml"), atomically: true, encoding: .utf8)
-        let badText = (0..<100_000).map { "bad line \($0) POST /api/v1/orders 201" }.joined(separator: "\n") + "\n"
+        // More refused bytes than the whole buffer holds, even compressed (random letters): without a share
+        // per topic they would take all of it and stall the good input.
+        var generator = SeededGenerator(seed: 7)
+        let badText = (0..<300_000).map { "bad line \($0) " + String(decoding: generator.bytes(60).map { 0x61 + $0 % 26 }, as: UTF8.self) }
+            .joined(separator: "\n") + "\n"
         let goodText = (0..<200_000).map { "good line \($0) GET /api/v1/items/\($0 % 977) HTTP/1.1 200" }.joined(separator: "\n") + "\n"
         let badPath = directory.file("bad/app.log")
         let goodPath = directory.file("good/app.log")
@@ -126,7 +110,7 @@ struct InputIsolationEndToEndTests {
         let exit = agent.terminate()
         #expect(exit.status == 0)
         #expect(Self.committed(directory.file("state"), path: badPath) == Int64(badText.utf8.count), "\(agent.log.suffix(3000))")
-        for (topic, count) in [("ok-topic", 200_000), ("refusing", 100_000)] {
+        for (topic, count) in [("ok-topic", 200_000), ("refusing", 300_000)] {
             var offsets = Set<String>()
             for partition in Int32(0)..<2 {
                 for record in cluster.records(topic: topic, partition: partition) {
