@@ -287,6 +287,7 @@ struct FakeClusterState: Sendable {
         let written = partitions[index].log.isDuplicate(batch)
         if let position = produceFaults.firstIndex(where: {
             $0.topic == topic && $0.partition == data.index && (!$0.onlyAlreadyWritten || written)
+                && batch.records.count >= $0.minimumRecords
         }) {
             let armed = produceFaults[position]
             fault = armed

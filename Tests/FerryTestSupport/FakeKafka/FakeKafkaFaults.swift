@@ -18,6 +18,9 @@ public struct FakeProduceFault: Sendable, Hashable, CustomStringConvertible {
     /// Whether it hits only batches already in the log (retries of a written batch), so that newer batches
     /// of the partition pass while a retried one keeps failing.
     public var onlyAlreadyWritten: Bool
+    /// The fewest records a batch must hold to be hit (a MESSAGE_TOO_LARGE meant to make the producer split
+    /// a batch must not hit a batch of one record, which cannot be split and fails as Java's does).
+    public var minimumRecords: Int
 
     /// The codes a broker answers after it appended the batch.
     public static let writtenDespiteError: Set<KafkaErrorCode> = [.notEnoughReplicasAfterAppend, .requestTimedOut]
@@ -25,7 +28,7 @@ public struct FakeProduceFault: Sendable, Hashable, CustomStringConvertible {
     /// Makes a fault; `appendFirst` defaults to whether `error` is one a broker answers after appending.
     public init(
         topic: String, partition: Int32, error: KafkaErrorCode, requests: Int = 1, appendFirst: Bool? = nil,
-        onlyAlreadyWritten: Bool = false
+        onlyAlreadyWritten: Bool = false, minimumRecords: Int = 1
     ) {
         self.topic = topic
         self.partition = partition
@@ -33,10 +36,12 @@ public struct FakeProduceFault: Sendable, Hashable, CustomStringConvertible {
         self.requests = requests
         self.appendFirst = appendFirst ?? Self.writtenDespiteError.contains(error)
         self.onlyAlreadyWritten = onlyAlreadyWritten
+        self.minimumRecords = minimumRecords
     }
 
     public var description: String {
-        "produce \(topic)-\(partition)\(onlyAlreadyWritten ? " (batches already written)" : "") -> \(error)"
+        "produce \(topic)-\(partition)\(onlyAlreadyWritten ? " (batches already written)" : "")"
+            + (minimumRecords > 1 ? " (batches of \(minimumRecords)+ records)" : "") + " -> \(error)"
             + (appendFirst ? " after appending" : "")
     }
 }
