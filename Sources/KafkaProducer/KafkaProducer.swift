@@ -9,15 +9,17 @@ import NIOPosix
 /// properties, `send(ProducerRecord)`, `flush()`, `close(timeout:)`; ordering per partition, idempotent
 /// retries, compression on every core.
 ///
-/// Two ways to send:
+/// Three ways to send:
 /// - `try await producer.send(record)` returns the record's ``RecordMetadata`` once the broker acknowledged
-///   it (or throws ``ProducerError``);
+///   it (or throws ``ProducerError``); while the buffer is full it suspends its task, never a thread;
+/// - `try producer.send(record) { result in ... }` returns once the record is buffered, and the callback
+///   gets its metadata or error: Java's `send(record, callback)`, many records without a task each;
 /// - `try producer.send(record, token: n)` returns as soon as the record is buffered, and the outcome of
 ///   every batch arrives later at the `onDelivery` handler given at creation, with the tokens of its records.
 ///   This is the fast path (the agent uses it, through ``append(topic:partition:timestamp:key:value:headerCount:headersSize:token:writeHeaders:)``).
 ///
-/// Both block the calling thread for at most `max.block.ms` when `buffer.memory` is full or the topic's
-/// metadata is not known yet.
+/// The last two, like Java's `send`, block the calling thread for at most `max.block.ms` when
+/// `buffer.memory` is full or the topic's metadata is not known yet.
 public final class KafkaProducer: Sendable {
     /// The configuration in force.
     public let configuration: ProducerConfiguration
@@ -30,7 +32,7 @@ public final class KafkaProducer: Sendable {
     private let core: ProducerCore
     private let accumulator: RecordAccumulator
     private let compression: CompressionService
-    private let waiting: NIOLockedValueBox<[UInt64: Waiter]>
+    private let waiting: NIOLockedValueBox<[UInt64: Pending]>
     private let nextAsyncToken = ManagedAtomic<UInt64>(0)
     private let isClosed = ManagedAtomic<Bool>(false)
     private let maxBlockNs: UInt64
@@ -41,9 +43,17 @@ public final class KafkaProducer: Sendable {
     /// ``send(_:token:)`` must leave it clear.
     public static let reservedTokenBit: UInt64 = 1 << 63
 
-    private struct Waiter {
-        var continuation: CheckedContinuation<RecordMetadata, Error>
-        var timestamp: Int64
+    /// A record sent through ``send(_:)`` (`async`) or ``send(_:callback:)``, by token, until its outcome
+    /// is handed over.
+    private enum Pending {
+        /// Buffered by the async `send`, whose caller has not suspended for the outcome yet.
+        case sent(timestamp: Int64)
+        /// The async caller waits for the outcome.
+        case awaiting(CheckedContinuation<RecordMetadata, Error>, timestamp: Int64)
+        /// The outcome came before the async caller suspended for it.
+        case finished(Result<RecordMetadata, Error>)
+        /// The outcome goes to this callback.
+        case callback(@Sendable (Result<RecordMetadata, ProducerError>) -> Void, timestamp: Int64)
     }
 
     /// Creates a producer and starts connecting.
@@ -66,7 +76,7 @@ public final class KafkaProducer: Sendable {
         let loop = group.next()
         let gate = LoopGate(loop)
         self.gate = gate
-        let waiting = NIOLockedValueBox<[UInt64: Waiter]>([:])
+        let waiting = NIOLockedValueBox<[UInt64: Pending]>([:])
         self.waiting = waiting
         compression = try CompressionService(
             compression: configuration.compressionType, level: configuration.compressionLevel,
@@ -85,34 +95,49 @@ public final class KafkaProducer: Sendable {
             compression: compression, counters: counters, channelInitializer: channelInitializer, onDelivery: deliver)
         let created = core
         coreBox.withLockedValue { $0 = created }
+        for (name, why) in configuration.ignoredProperties.sorted(by: { $0.key < $1.key }) {
+            logger.notice("property has no effect in this client", metadata: ["property": "\(name)", "why": "\(why)"])
+        }
         gate.execute { created.requestMetadataIfNeeded() }
     }
 
-    /// Routes a batch's outcome: records of `async` sends resume their callers, the rest go to the handler.
+    /// Routes a batch's outcome: records of `async` sends resume their callers, records sent with a
+    /// callback reach it, the rest go to the handler.
     private static func dispatch(
-        _ report: DeliveryReport, waiting: NIOLockedValueBox<[UInt64: Waiter]>, userHandler: @Sendable (DeliveryReport) -> Void
+        _ report: DeliveryReport, waiting: NIOLockedValueBox<[UInt64: Pending]>, userHandler: @Sendable (DeliveryReport) -> Void
     ) {
         var userTokens: [UInt64] = []
-        var resumed: [(Waiter, Int)] = []
+        var resumed: [(CheckedContinuation<RecordMetadata, Error>, Result<RecordMetadata, ProducerError>)] = []
+        var called: [(@Sendable (Result<RecordMetadata, ProducerError>) -> Void, Result<RecordMetadata, ProducerError>)] = []
+        func outcome(_ index: Int, _ timestamp: Int64) -> Result<RecordMetadata, ProducerError> {
+            if let error = report.error { return .failure(error) }
+            return .success(RecordMetadata(
+                topic: report.topic, partition: report.partition,
+                offset: report.baseOffset >= 0 ? report.baseOffset + Int64(index) : -1,
+                timestamp: report.logAppendTime >= 0 ? report.logAppendTime : timestamp))
+        }
         waiting.withLockedValue { table in
             for (index, token) in report.tokens.enumerated() {
-                if token & reservedTokenBit != 0, let waiter = table.removeValue(forKey: token) {
-                    resumed.append((waiter, index))
-                } else {
+                guard token & reservedTokenBit != 0, let pending = table[token] else {
                     userTokens.append(token)
+                    continue
+                }
+                switch pending {
+                case .sent(let timestamp):
+                    table[token] = .finished(outcome(index, timestamp).mapError { $0 as Error })
+                case .awaiting(let continuation, let timestamp):
+                    table[token] = nil
+                    resumed.append((continuation, outcome(index, timestamp)))
+                case .callback(let callback, let timestamp):
+                    table[token] = nil
+                    called.append((callback, outcome(index, timestamp)))
+                case .finished:
+                    break
                 }
             }
         }
-        for (waiter, index) in resumed {
-            if let error = report.error {
-                waiter.continuation.resume(throwing: error)
-            } else {
-                waiter.continuation.resume(returning: RecordMetadata(
-                    topic: report.topic, partition: report.partition,
-                    offset: report.baseOffset >= 0 ? report.baseOffset + Int64(index) : -1,
-                    timestamp: report.logAppendTime >= 0 ? report.logAppendTime : waiter.timestamp))
-            }
-        }
+        for (continuation, result) in resumed { continuation.resume(with: result.mapError { $0 as Error }) }
+        for (callback, result) in called { callback(result) }
         if !userTokens.isEmpty {
             var forUser = report
             forUser.tokens = userTokens
@@ -122,21 +147,97 @@ public final class KafkaProducer: Sendable {
 
     // MARK: - Sending
 
-    /// Sends a record and waits for the broker's acknowledgement.
+    /// Sends a record and waits for the broker's acknowledgement. Never blocks a thread: when
+    /// `buffer.memory` is full or the topic's metadata is not known yet, the task suspends until space is
+    /// released or metadata arrives, and fails after `max.block.ms` (``ProducerError/Code-swift.struct/bufferExhausted``,
+    /// ``ProducerError/Code-swift.struct/metadataTimeout``). A task cancelled while it waits so fails with
+    /// `CancellationError` (a record already buffered is sent anyway).
     public func send(_ record: ProducerRecord) async throws -> RecordMetadata {
         let token = nextAsyncToken.loadThenWrappingIncrement(ordering: .relaxed) | Self.reservedTokenBit
         let timestamp = record.timestamp ?? WallClock.milliseconds()
+        var stamped = record
+        stamped.timestamp = timestamp
+        // Registered before the record is buffered: its outcome may come before this task suspends.
+        waiting.withLockedValue { $0[token] = .sent(timestamp: timestamp) }
+        do {
+            try await enqueueSuspending(stamped, token: token)
+        } catch {
+            waiting.withLockedValue { _ = $0.removeValue(forKey: token) }
+            throw error
+        }
         return try await withCheckedThrowingContinuation { continuation in
-            waiting.withLockedValue { $0[token] = Waiter(continuation: continuation, timestamp: timestamp) }
-            do {
-                var stamped = record
-                stamped.timestamp = timestamp
-                try enqueue(stamped, token: token)
-            } catch {
-                if let waiter = waiting.withLockedValue({ $0.removeValue(forKey: token) }) {
-                    waiter.continuation.resume(throwing: error)
+            let finished: Result<RecordMetadata, Error>? = waiting.withLockedValue { table in
+                if case .finished(let result)? = table[token] {
+                    table[token] = nil
+                    return result
                 }
+                table[token] = .awaiting(continuation, timestamp: timestamp)
+                return nil
             }
+            if let finished { continuation.resume(with: finished) }
+        }
+    }
+
+    /// Sends a record and returns once it is buffered; `callback` gets its metadata or error later, on the
+    /// producer's event loop thread (it must return quickly), as Java's `send(record, callback)`. This is
+    /// how to send many records and learn each one's fate without a task per record. Like Java's `send`, it
+    /// blocks the calling thread up to `max.block.ms` when `buffer.memory` is full (prefer the async
+    /// ``send(_:)`` from a task); errors before buffering are thrown, not given to the callback.
+    public func send(
+        _ record: ProducerRecord, callback: @escaping @Sendable (Result<RecordMetadata, ProducerError>) -> Void
+    ) throws(ProducerError) {
+        let token = nextAsyncToken.loadThenWrappingIncrement(ordering: .relaxed) | Self.reservedTokenBit
+        var stamped = record
+        let timestamp = record.timestamp ?? WallClock.milliseconds()
+        stamped.timestamp = timestamp
+        waiting.withLockedValue { $0[token] = .callback(callback, timestamp: timestamp) }
+        do {
+            try enqueue(stamped, token: token, wait: .block(maxBlockNs))
+        } catch {
+            waiting.withLockedValue { _ = $0.removeValue(forKey: token) }
+            throw error
+        }
+    }
+
+    /// Buffers a record, suspending (never blocking) while it must wait, up to `max.block.ms`.
+    private func enqueueSuspending(_ record: ProducerRecord, token: UInt64) async throws {
+        let ticket = RecordAccumulator.WaitTicket()
+        let deadline = MonotonicClock.now() + maxBlockNs
+        let accumulator = self.accumulator
+        let gate = self.gate
+        while try !enqueueWithoutWaiting(record, token: token, ticket: ticket) {
+            let now = MonotonicClock.now()
+            guard now < deadline else {
+                throw namingUnreachableBrokers(
+                    ticket.timeoutError ?? ProducerError(.bufferExhausted, topic: record.topic, "max.block.ms passed"))
+            }
+            try Task.checkCancellation()
+            let parking = NIOLockedValueBox<(id: UInt64?, timer: Scheduled<Void>?)>((nil, nil))
+            await withTaskCancellationHandler {
+                await accumulator.park(ticket) { id in
+                    let timer = gate.withLoop { loop in
+                        loop.scheduleTask(in: .nanoseconds(Int64(deadline - now))) { accumulator.unpark(id) }
+                    }
+                    parking.withLockedValue { $0 = (id, timer) }
+                    if Task.isCancelled { accumulator.unpark(id) }
+                }
+            } onCancel: {
+                if let id = parking.withLockedValue({ $0.id }) { accumulator.unpark(id) }
+            }
+            parking.withLockedValue { $0.timer }?.cancel()
+        }
+    }
+
+    /// Buffers a record if it can without waiting; false (and `ticket` filled) if it must wait.
+    private func enqueueWithoutWaiting(
+        _ record: ProducerRecord, token: UInt64, ticket: RecordAccumulator.WaitTicket
+    ) throws(ProducerError) -> Bool {
+        do {
+            try enqueue(record, token: token, wait: .never(ticket))
+            return true
+        } catch {
+            if error.code == .wouldBlock { return false }
+            throw error
         }
     }
 
@@ -151,7 +252,8 @@ public final class KafkaProducer: Sendable {
     }
 
     @discardableResult
-    private func enqueue(_ record: ProducerRecord, token: UInt64) throws(ProducerError) -> Int32 {
+    private func enqueue(_ record: ProducerRecord, token: UInt64, wait: RecordAccumulator.WaitMode? = nil) throws(ProducerError) -> Int32 {
+        try checkTypes(of: record)
         let headersSize = record.headers.reduce(0) { $0 + $1.encodedSize }
         let timestamp = record.timestamp ?? WallClock.milliseconds()
         var outcome: Result<Int32, ProducerError> = .failure(ProducerError(.closed, "not sent"))
@@ -161,7 +263,8 @@ public final class KafkaProducer: Sendable {
                     try append(
                         topic: record.topic, partition: record.partition, timestamp: timestamp,
                         key: record.key == nil ? nil : keyBytes, value: record.value == nil ? nil : valueBytes,
-                        headerCount: record.headers.count, headersSize: headersSize, token: token
+                        headerCount: record.headers.count, headersSize: headersSize, token: token,
+                        wait: wait ?? .block(maxBlockNs)
                     ) { pointer in
                         RecordHeader.write(record.headers, to: pointer)
                     }
@@ -169,6 +272,20 @@ public final class KafkaProducer: Sendable {
             }
         }
         return try outcome.get()
+    }
+
+    /// Refuses a record whose key or value was given as another type than the configured serializer's.
+    private func checkTypes(of record: ProducerRecord) throws(ProducerError) {
+        for (part, given, configured, property) in [
+            ("key", record.keyType, configuration.keySerializer, "key.serializer"),
+            ("value", record.valueType, configuration.valueSerializer, "value.serializer"),
+        ] {
+            if let given, let configured, given != configured {
+                throw ProducerError(
+                    .serializationError, topic: record.topic,
+                    "the record's \(part) is given for \(given) but \(property) is \(configured)")
+            }
+        }
     }
 
     /// The allocation-free path: appends one record from raw bytes. Headers are written by `writeHeaders`
@@ -180,9 +297,24 @@ public final class KafkaProducer: Sendable {
         topic: String, partition: Int32?, timestamp: Int64, key: UnsafeRawBufferPointer?, value: UnsafeRawBufferPointer?,
         headerCount: Int, headersSize: Int, token: UInt64, writeHeaders: (UnsafeMutableRawPointer) -> Void
     ) throws(ProducerError) -> Int32 {
-        let (chosen, closed) = try accumulator.append(
+        try append(
             topic: topic, partition: partition, timestamp: timestamp, key: key, value: value, headerCount: headerCount,
-            headersSize: headersSize, writeHeaders: writeHeaders, token: token, maxBlockNs: maxBlockNs)
+            headersSize: headersSize, token: token, wait: .block(maxBlockNs), writeHeaders: writeHeaders)
+    }
+
+    private func append(
+        topic: String, partition: Int32?, timestamp: Int64, key: UnsafeRawBufferPointer?, value: UnsafeRawBufferPointer?,
+        headerCount: Int, headersSize: Int, token: UInt64, wait: RecordAccumulator.WaitMode,
+        writeHeaders: (UnsafeMutableRawPointer) -> Void
+    ) throws(ProducerError) -> Int32 {
+        let (chosen, closed): (Int32, [ClosedBatch])
+        do {
+            (chosen, closed) = try accumulator.append(
+                topic: topic, partition: partition, timestamp: timestamp, key: key, value: value, headerCount: headerCount,
+                headersSize: headersSize, writeHeaders: writeHeaders, token: token, wait: wait)
+        } catch {
+            throw error.code == .wouldBlock ? error : namingUnreachableBrokers(error)
+        }
         counters.recordsSent.wrappingIncrement(ordering: .relaxed)
         if !closed.isEmpty {
             let core = self.core
@@ -193,7 +325,22 @@ public final class KafkaProducer: Sendable {
 
     /// The number of partitions of `topic`, waiting up to `max.block.ms` for its metadata.
     public func partitionCount(of topic: String) throws(ProducerError) -> Int32 {
-        try accumulator.partitionCount(of: topic, maxBlockNs: maxBlockNs)
+        do {
+            return try accumulator.partitionCount(of: topic, maxBlockNs: maxBlockNs)
+        } catch {
+            throw namingUnreachableBrokers(error)
+        }
+    }
+
+    /// A metadata timeout names the brokers that could not be reached, and why.
+    private func namingUnreachableBrokers(_ error: ProducerError) -> ProducerError {
+        guard error.code == .metadataTimeout else { return error }
+        let unreachable = core.unreachable.withLockedValue { $0 }
+        guard !unreachable.isEmpty else { return error }
+        var named = error
+        named.message += "; brokers not reachable: "
+            + unreachable.prefix(10).map { "\($0.broker) (\($0.error))" }.joined(separator: ", ")
+        return named
     }
 
     /// Bytes of `buffer.memory` in use: records being batched (uncompressed) and batches waiting for

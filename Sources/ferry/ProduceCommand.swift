@@ -10,20 +10,24 @@ import Glibc
 #endif
 
 /// `ferry produce`: a kcat-style sender. One record per line (the bytes before `\n`, without a trailing
-/// `\r`), from standard input or `--file`; prints what was delivered; exits non-zero if anything was not.
+/// `\r`), from standard input or `--file`, or one record per file named as an argument; prints what was
+/// delivered; exits non-zero if anything was not.
 struct ProduceCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "produce",
         abstract: "Send lines to a Kafka topic, one record per line (like kcat -P).",
         discussion: """
             A line is the bytes before a newline, without a trailing carriage return; a last line without a \
-            newline is sent too, and empty lines are sent as empty records. The exit status is 0 only when \
-            the broker acknowledged every record; 1 when some were not delivered (or the input cannot be read); \
-            64 on bad arguments.
+            newline is sent too, and empty lines are sent as empty records. Files given as arguments are sent \
+            whole, one record each (like kcat -P FILE...). Properties come from -F FILE (a Java \
+            producer.properties file), then the flags, then -X. A record that cannot be sent within \
+            delivery.timeout.ms fails, the wait for the topic's metadata included. The exit status is 0 only \
+            when the broker acknowledged every record; 1 when some were not delivered (or the input cannot be \
+            read); 64 on bad arguments.
             """)
 
     @Option(name: [.short, .customLong("brokers")], help: "Bootstrap brokers, host:port[,host:port...] (bootstrap.servers).")
-    var brokers: String
+    var brokers: String?
 
     @Option(name: [.short, .long], help: "The topic.")
     var topic: String
@@ -49,6 +53,17 @@ struct ProduceCommand: AsyncParsableCommand {
     @Option(name: .customShort("X"), help: "A producer property, name=value (repeatable).")
     var properties: [String] = []
 
+    @Option(
+        name: .customShort("F"),
+        help: "Read producer properties from this file: a Java producer.properties (key=value, key: value, # and ! comments, continuations), like kcat -F.")
+    var propertiesFile: String?
+
+    @Option(name: .customShort("H"), help: "A header on every record, name=value (repeatable), like kcat -H.")
+    var headers: [String] = []
+
+    @Argument(help: "Files to send, each as one record (like kcat -P FILE...); without them, lines from standard input or -l.")
+    var files: [String] = []
+
     @Option(name: .customLong("log-level"), help: "trace, debug, info, notice, warning, error, critical.")
     var logLevel: Logger.Level = .warning
 
@@ -59,16 +74,44 @@ struct ProduceCommand: AsyncParsableCommand {
         StandardErrorLog.bootstrap(level: logLevel)
         let logger = Logger(label: "ferry.produce")
         var settings: [String: String] = [
-            "bootstrap.servers": brokers, "client.id": "ferry-produce", "linger.ms": "10", "batch.size": "1048576",
+            "client.id": "ferry-produce", "linger.ms": "10", "batch.size": "1048576",
             "max.request.size": "4194304", "buffer.memory": "8388608",
         ]
-        if let compression { settings["compression.type"] = compression }
-        if let acks { settings["acks"] = acks }
+        // Where each property from -F was written, to name file and line in its errors.
+        var fileLines: [String: Int] = [:]
+        if let propertiesFile {
+            for entry in try Self.readProperties(propertiesFile) {
+                settings[entry.key] = entry.value
+                fileLines[entry.key] = entry.line
+            }
+        }
+        var fromFlags: [String: String] = [:]
+        if let brokers { fromFlags["bootstrap.servers"] = brokers }
+        if let compression { fromFlags["compression.type"] = compression }
+        if let acks { fromFlags["acks"] = acks }
         for property in properties {
             guard let equals = property.firstIndex(of: "=") else {
                 throw ValidationError("-X \(property): expected name=value")
             }
-            settings[String(property[..<equals])] = String(property[property.index(after: equals)...])
+            fromFlags[String(property[..<equals])] = String(property[property.index(after: equals)...])
+        }
+        for (name, value) in fromFlags {
+            settings[name] = value
+            fileLines[name] = nil
+        }
+        // A record fails at delivery.timeout.ms at the latest: the wait for metadata (max.block.ms, 60 s by
+        // default) does not outlast it unless asked for.
+        // As kcat's message.timeout.ms: a shorter delivery.timeout.ms than Java's linger + request timeout
+        // (30 s) shortens the request timeout to fit, unless that is given too.
+        if let limit = settings["delivery.timeout.ms"].flatMap({ Int($0) }), limit > 0 {
+            if settings["max.block.ms"] == nil, limit < 60_000 { settings["max.block.ms"] = "\(limit)" }
+            let linger = settings["linger.ms"].flatMap { Int($0) } ?? 0
+            if settings["request.timeout.ms"] == nil, limit - linger < 30_000 {
+                settings["request.timeout.ms"] = "\(max(1, limit - linger))"
+            }
+        }
+        if settings["bootstrap.servers"] == nil {
+            throw ValidationError("no brokers: give -b host:port (or bootstrap.servers in -F's file)")
         }
         if keyDelimiter != nil && key != nil {
             throw ValidationError("--key and --key-delimiter cannot be used together")
@@ -76,63 +119,102 @@ struct ProduceCommand: AsyncParsableCommand {
         if let keyDelimiter, keyDelimiter.utf8.count != 1 {
             throw ValidationError("--key-delimiter must be a single byte")
         }
+        if file != nil && !files.isEmpty {
+            throw ValidationError("-l reads lines from one file: give the file to -l, or files to send whole, not both")
+        }
+        let recordHeaders = headers.map { header -> RecordHeader in
+            guard let equals = header.firstIndex(of: "=") else { return RecordHeader(key: header, value: nil) }
+            return RecordHeader(key: String(header[..<equals]), string: String(header[header.index(after: equals)...]))
+        }
         let configuration: ProducerConfiguration
         do {
             configuration = try ProducerConfiguration(properties: settings)
         } catch {
-            throw ValidationError("\(error)")
+            let problems = error.errors.map { problem in
+                fileLines[problem.property].map { "\(propertiesFile ?? ""):\($0): \(problem)" } ?? "\(problem)"
+            }
+            throw ValidationError(problems.joined(separator: "\n"))
         }
 
         let tally = DeliveryTally()
         let producer = try KafkaProducer(configuration: configuration, logger: logger, onDelivery: { report in
             tally.record(report)
         })
-        let source: LineSource
-        do {
-            // A line that cannot fit in a request is refused without being held in memory.
-            source = try LineSource(path: file, maxLineBytes: configuration.maxRequestSize)
-        } catch {
-            await producer.close(timeout: .seconds(1))
-            FileHandleStream.standardError.write("ferry produce: \(error)\n")
-            throw ExitCode(1)
-        }
         var sent: UInt64 = 0
         var refused: UInt64 = 0
         let fixedKey = key.map { Array($0.utf8) }
         let delimiter = keyDelimiter?.utf8.first
         // Option values copied out once: reading an @Option per line costs a generic metadata lookup.
-        let sender = LineSender(producer: producer, topic: topic, partition: partition)
+        let sender = LineSender(producer: producer, topic: topic, partition: partition, headers: recordHeaders)
         var timestamp = WallClockMilliseconds.now()
-        do {
-            try source.forEachLine(chunkRead: { timestamp = WallClockMilliseconds.now() }, tooLong: { length in
+        /// Set when the topic's metadata never came: the records after it fail at once instead of each
+        /// waiting max.block.ms again.
+        var noMetadata: ProducerError? = nil
+        func send(key keyPart: UnsafeRawBufferPointer?, value: UnsafeRawBufferPointer) {
+            if noMetadata != nil {
                 refused += 1
-                tally.refuse(ProducerError(
-                    .recordTooLarge, topic: topic,
-                    "a line of \(length) bytes is longer than max.request.size (\(configuration.maxRequestSize)) allows"))
-            }) { line in
-                var keyPart: UnsafeRawBufferPointer? = nil
-                var valuePart = line
-                if let delimiter, let split = line.firstIndex(of: delimiter) {
-                    keyPart = UnsafeRawBufferPointer(rebasing: line[..<split])
-                    valuePart = UnsafeRawBufferPointer(rebasing: line[(split + 1)...])
-                }
-                do {
-                    if let fixedKey {
-                        try fixedKey.withUnsafeBytes { keyBytes in
-                            try sender.send(key: keyBytes, value: valuePart, timestamp: timestamp, token: sent)
-                        }
-                    } else {
-                        try sender.send(key: keyPart, value: valuePart, timestamp: timestamp, token: sent)
+                return
+            }
+            do {
+                if let fixedKey {
+                    try fixedKey.withUnsafeBytes { keyBytes in
+                        try sender.send(key: keyBytes, value: value, timestamp: timestamp, token: sent)
                     }
-                    sent += 1
-                } catch {
+                } else {
+                    try sender.send(key: keyPart, value: value, timestamp: timestamp, token: sent)
+                }
+                sent += 1
+            } catch {
+                refused += 1
+                tally.refuse(error)
+                if let error = error as? ProducerError, error.code == .metadataTimeout { noMetadata = error }
+            }
+        }
+        func tooLong(_ length: Int64, _ what: String) {
+            refused += 1
+            tally.refuse(ProducerError(
+                .recordTooLarge, topic: topic,
+                "a \(what) of \(length) bytes is longer than max.request.size (\(configuration.maxRequestSize)) allows"))
+        }
+        if !files.isEmpty {
+            for path in files {
+                timestamp = WallClockMilliseconds.now()
+                switch WholeFile.read(path, maxBytes: configuration.maxRequestSize) {
+                case .failure(let failure):
+                    FileHandleStream.standardError.write("ferry produce: \(failure)\n")
                     refused += 1
-                    tally.refuse(error)
+                    continue
+                case .success(.tooLong(let length)):
+                    tooLong(length, "file (\(path))")
+                    continue
+                case .success(.bytes(let bytes)):
+                    bytes.withUnsafeBytes { send(key: nil, value: $0) }
                 }
             }
-        } catch {
-            FileHandleStream.standardError.write("ferry produce: reading input: \(error)\n")
-            refused += 1
+        } else {
+            let source: LineSource
+            do {
+                // A line that cannot fit in a request is refused without being held in memory.
+                source = try LineSource(path: file, maxLineBytes: configuration.maxRequestSize)
+            } catch {
+                await producer.close(timeout: .seconds(1))
+                FileHandleStream.standardError.write("ferry produce: \(error)\n")
+                throw ExitCode(1)
+            }
+            do {
+                try source.forEachLine(chunkRead: { timestamp = WallClockMilliseconds.now() }, tooLong: { tooLong($0, "line") }) { line in
+                    var keyPart: UnsafeRawBufferPointer? = nil
+                    var valuePart = line
+                    if let delimiter, let split = line.firstIndex(of: delimiter) {
+                        keyPart = UnsafeRawBufferPointer(rebasing: line[..<split])
+                        valuePart = UnsafeRawBufferPointer(rebasing: line[(split + 1)...])
+                    }
+                    send(key: keyPart, value: valuePart)
+                }
+            } catch {
+                FileHandleStream.standardError.write("ferry produce: reading input: \(error)\n")
+                refused += 1
+            }
         }
         await producer.flush()
         let clean = await producer.close(timeout: .milliseconds(closeTimeoutMs))
@@ -145,6 +227,21 @@ struct ProduceCommand: AsyncParsableCommand {
         }
     }
 
+
+    /// The entries of a properties file (`-F`), or a usage error naming file and line.
+    static func readProperties(_ path: String) throws -> [JavaProperties.Entry] {
+        let bytes: [UInt8]
+        switch WholeFile.read(path, maxBytes: 16 << 20) {
+        case .failure(let failure): throw ValidationError("-F \(failure)")
+        case .success(.tooLong(let length)): throw ValidationError("-F \(path): \(length) bytes is not a properties file")
+        case .success(.bytes(let read)): bytes = read
+        }
+        do {
+            return try JavaProperties.entries(bytes)
+        } catch {
+            throw ValidationError(error.errors.map { "\(path):\($0.line): \($0.message)" }.joined(separator: "\n"))
+        }
+    }
 }
 
 /// Sends one line as a record: the fixed parts of every record, resolved once.
@@ -152,11 +249,53 @@ struct LineSender {
     let producer: KafkaProducer
     let topic: String
     let partition: Int32?
+    let headers: [RecordHeader]
+    let headersSize: Int
+
+    init(producer: KafkaProducer, topic: String, partition: Int32?, headers: [RecordHeader]) {
+        self.producer = producer
+        self.topic = topic
+        self.partition = partition
+        self.headers = headers
+        headersSize = headers.reduce(0) { $0 + $1.encodedSize }
+    }
 
     func send(key: UnsafeRawBufferPointer?, value: UnsafeRawBufferPointer, timestamp: Int64, token: UInt64) throws(ProducerError) {
         try producer.append(
-            topic: topic, partition: partition, timestamp: timestamp, key: key, value: value, headerCount: 0, headersSize: 0,
-            token: token, writeHeaders: { _ in })
+            topic: topic, partition: partition, timestamp: timestamp, key: key, value: value, headerCount: headers.count,
+            headersSize: headersSize, token: token, writeHeaders: { [headers] pointer in RecordHeader.write(headers, to: pointer) })
+    }
+}
+
+/// A whole file read as one record, bounded: a file longer than the limit is not read into memory.
+enum WholeFile {
+    enum Content {
+        case bytes([UInt8])
+        case tooLong(Int64)
+    }
+
+    static func read(_ path: String, maxBytes: Int) -> Result<Content, LineSource.Failure> {
+        let fd = open(path, O_RDONLY | O_CLOEXEC)
+        guard fd >= 0 else { return .failure(LineSource.Failure(description: "\(path): \(String(cString: strerror(errno)))")) }
+        defer { close(fd) }
+        var bytes: [UInt8] = []
+        var chunk = [UInt8](repeating: 0, count: 1 << 16)
+        var total: Int64 = 0
+        while true {
+            let count = chunk.withUnsafeMutableBytes { Glibc.read(fd, $0.baseAddress!, $0.count) }
+            if count < 0 {
+                if errno == EINTR { continue }
+                return .failure(LineSource.Failure(description: "\(path): read: \(String(cString: strerror(errno)))"))
+            }
+            if count == 0 { break }
+            total += Int64(count)
+            if total <= Int64(maxBytes) {
+                bytes.append(contentsOf: chunk[0..<count])
+            } else {
+                bytes = []  // too long: keep counting, hold nothing
+            }
+        }
+        return total <= Int64(maxBytes) ? .success(.bytes(bytes)) : .success(.tooLong(total))
     }
 }
 

@@ -1,4 +1,5 @@
 import KafkaWire
+import NIOCore
 
 /// Collects records into one open batch per partition, bounded by `buffer.memory`.
 ///
@@ -25,6 +26,28 @@ final class RecordAccumulator: @unchecked Sendable {
     private var random = SystemRandomNumberGenerator()
     private var spareBuilders: [RecordBatchBuilder] = []
     private var lastHandle: TopicHandle?
+    /// Counts the changes that can let a waiting sender go on (metadata, released bytes, shutdown).
+    private var changes: UInt64 = 0
+    /// Async senders parked until the next change (``park(_:)``), in arrival order.
+    private var parked: [UInt64: CheckedContinuation<Void, Never>] = [:]
+    private var parkedOrder = CircularBuffer<UInt64>()
+    private var nextParkID: UInt64 = 0
+
+    /// Where a sender that must not block learns why it would have waited.
+    final class WaitTicket: @unchecked Sendable {
+        /// The change count when the append found it must wait: parking returns at once if it moved.
+        var changes: UInt64 = 0
+        /// The error the append would throw if the wait timed out (`buffer_exhausted`, `metadata_timeout`).
+        var timeoutError: ProducerError?
+    }
+
+    /// How an append waits for metadata or buffer space.
+    enum WaitMode {
+        /// Block the calling thread up to this many nanoseconds (the non-async `send`).
+        case block(UInt64)
+        /// Never block: throw ``ProducerError/Code/wouldBlock`` and fill the ticket (the async `send`).
+        case never(WaitTicket)
+    }
 
     /// Why the accumulator wakes the core.
     enum WakeReason: Sendable {
@@ -57,7 +80,7 @@ final class RecordAccumulator: @unchecked Sendable {
             topics[topic] = handle
             if partitionCount > 0 { handle.setPartitions(count: partitionCount, available: available) }
             handle.fatalError = error
-            monitor.broadcast()
+            changed()
         }
     }
 
@@ -71,6 +94,17 @@ final class RecordAccumulator: @unchecked Sendable {
         topic: String, partition explicitPartition: Int32?, timestamp: Int64, key: UnsafeRawBufferPointer?,
         value: UnsafeRawBufferPointer?, headerCount: Int, headersSize: Int,
         writeHeaders: (UnsafeMutableRawPointer) -> Void, token: UInt64, maxBlockNs: UInt64
+    ) throws(ProducerError) -> (partition: Int32, closed: [ClosedBatch]) {
+        try append(
+            topic: topic, partition: explicitPartition, timestamp: timestamp, key: key, value: value, headerCount: headerCount,
+            headersSize: headersSize, writeHeaders: writeHeaders, token: token, wait: .block(maxBlockNs))
+    }
+
+    /// Appends one record, waiting as `wait` says.
+    func append(
+        topic: String, partition explicitPartition: Int32?, timestamp: Int64, key: UnsafeRawBufferPointer?,
+        value: UnsafeRawBufferPointer?, headerCount: Int, headersSize: Int,
+        writeHeaders: (UnsafeMutableRawPointer) -> Void, token: UInt64, wait: WaitMode
     ) throws(ProducerError) -> (partition: Int32, closed: [ClosedBatch]) {
         var closedBatches: [ClosedBatch] = []
         var wakeReason: WakeReason? = nil
@@ -93,16 +127,22 @@ final class RecordAccumulator: @unchecked Sendable {
             pthreadLock()
         }
         var deadline: UInt64 = 0
-        func waitDeadline() -> UInt64 {
-            if deadline == 0 { deadline = MonotonicClock.now() + maxBlockNs }
-            return deadline
+        /// Waits for a change; throws `timeout` once `max.block.ms` has passed (or at once when not blocking).
+        func waitForChange(_ timeout: @autoclosure () -> ProducerError) throws(ProducerError) {
+            guard !closed else { throw ProducerError(.closed, topic: topic, "the producer is closed") }
+            switch wait {
+            case .never(let ticket):
+                ticket.changes = changes
+                ticket.timeoutError = timeout()
+                throw ProducerError(.wouldBlock, topic: topic, "must wait")
+            case .block(let maxBlockNs):
+                if deadline == 0 { deadline = MonotonicClock.now() + maxBlockNs }
+                if !monitor.wait(until: deadline) && MonotonicClock.now() >= deadline { throw timeout() }
+            }
         }
         while handle.partitionCount == 0 && handle.fatalError == nil {
-            guard !closed else { throw ProducerError(.closed, topic: topic, "the producer is closed") }
-            if !monitor.wait(until: waitDeadline()) && MonotonicClock.now() >= waitDeadline() {
-                throw ProducerError(
-                    .metadataTimeout, topic: topic, "no metadata for the topic within max.block.ms (does it exist?)")
-            }
+            try waitForChange(ProducerError(
+                .metadataTimeout, topic: topic, "no metadata for the topic within max.block.ms (does it exist?)"))
         }
         if let fatal = handle.fatalError { throw fatal }
 
@@ -114,12 +154,9 @@ final class RecordAccumulator: @unchecked Sendable {
                 "the record is \(size) bytes, more than max.request.size (\(maxRequestSize)) allows")
         }
         while bufferedBytes + size > bufferMemory && bufferedBytes > 0 {
-            guard !closed else { throw ProducerError(.closed, topic: topic, "the producer is closed") }
-            if !monitor.wait(until: waitDeadline()) && MonotonicClock.now() >= waitDeadline() {
-                throw ProducerError(
-                    .bufferExhausted, topic: topic,
-                    "buffer.memory (\(bufferMemory) bytes) stayed full for max.block.ms; the brokers are not keeping up")
-            }
+            try waitForChange(ProducerError(
+                .bufferExhausted, topic: topic,
+                "buffer.memory (\(bufferMemory) bytes) stayed full for max.block.ms; the brokers are not keeping up"))
         }
 
         var partition: Int32
@@ -256,7 +293,7 @@ final class RecordAccumulator: @unchecked Sendable {
         monitor.withLock {
             bufferedBytes -= bytes
             topics[topic]?.bufferedBytes -= bytes
-            monitor.broadcast()
+            changed()
         }
     }
 
@@ -269,11 +306,65 @@ final class RecordAccumulator: @unchecked Sendable {
     func shutDown() {
         monitor.withLock {
             closed = true
-            monitor.broadcast()
+            changed()
         }
     }
 
+    /// Suspends the calling task until something changed since `ticket` was filled (returns at once if it
+    /// already did), or until ``unpark(_:)`` is called with the id `register` received. Never blocks a
+    /// thread: the task is resumed by whoever releases bytes, installs metadata or shuts down.
+    func park(_ ticket: WaitTicket, register: (UInt64) -> Void) async {
+        await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
+            let id: UInt64? = monitor.withLock {
+                guard changes == ticket.changes, !closed else { return nil }
+                nextParkID &+= 1
+                parked[nextParkID] = continuation
+                parkedOrder.append(nextParkID)
+                return nextParkID
+            }
+            guard let id else { return continuation.resume() }
+            register(id)
+        }
+    }
+
+    /// Resumes a parked sender (its `max.block.ms` passed, or its task was cancelled); nothing if it was
+    /// already resumed.
+    func unpark(_ id: UInt64) {
+        let continuation: CheckedContinuation<Void, Never>? = monitor.withLock { parked.removeValue(forKey: id) }
+        continuation?.resume()
+    }
+
+    /// Async senders parked now.
+    var parkedCount: Int { monitor.withLock { parked.count } }
+
     // MARK: - Under the lock
+
+    /// Something changed that may let waiters go on: wakes blocked threads and resumes parked tasks.
+    /// Parked tasks are resumed in arrival order, and only as many as the free buffer may take (each then
+    /// tries again; one that still cannot go parks again, at the back), or all of them on shutdown.
+    private func changed() {
+        changes &+= 1
+        monitor.broadcast()
+        guard !parked.isEmpty || !parkedOrder.isEmpty else { return }
+        var free = bufferMemory - bufferedBytes
+        var resumed: [CheckedContinuation<Void, Never>] = []
+        while let id = parkedOrder.first {
+            guard let continuation = parked[id] else {
+                parkedOrder.removeFirst()  // already resumed by unpark
+                continue
+            }
+            if !closed && free <= 0 && !resumed.isEmpty { break }
+            parkedOrder.removeFirst()
+            parked[id] = nil
+            resumed.append(continuation)
+            free -= Self.parkedShare
+        }
+        // Resumed outside the lock's critical work: they only enqueue a job for their task.
+        for continuation in resumed { continuation.resume() }
+    }
+
+    /// The room assumed per resumed sender when deciding how many to resume.
+    static let parkedShare = 1024
 
     private func pthreadLock() { monitor.lock() }
     private func pthreadUnlock() { monitor.unlock() }

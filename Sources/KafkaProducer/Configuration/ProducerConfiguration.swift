@@ -73,6 +73,13 @@ public struct ProducerConfiguration: Sendable, Equatable {
     /// broker still fails. For the agent, where files are the buffer: fix the cause and delivery resumes.
     /// Default false.
     public var retryAllErrors: Bool = false
+    /// `key.serializer`: which Swift type record keys are given as (``KafkaSerializable``); nil = any.
+    public var keySerializer: RecordSerializer? = nil
+    /// `value.serializer`: which Swift type record values are given as; nil = any.
+    public var valueSerializer: RecordSerializer? = nil
+    /// Java producer properties that were given and change nothing in this client, with why (logged when a
+    /// producer starts): socket buffer sizes, JMX metrics, `ssl.*` under `security.protocol=PLAINTEXT`...
+    public var ignoredProperties: [String: String] = [:]
 
     /// Makes a configuration with the defaults and the given brokers.
     public init(bootstrapServers: [BrokerAddress]) {
@@ -102,8 +109,9 @@ public struct ProducerConfiguration: Sendable, Equatable {
     /// ``foreverMs`` (about 146 years) mean forever: no arithmetic on them can overflow.
     public init(properties: [String: String]) throws(ProducerConfigurationErrors) {
         var reader = PropertyReader(properties: properties)
-        for name in properties.keys.sorted() where !Self.knownProperties.contains(name) {
-            reader.fail(.unknownProperty, name, "not a producer property this client knows")
+        for name in properties.keys.sorted() where !Self.knownProperties.contains(name) && !Self.isJavaProperty(name) {
+            let hint = Self.suggestion(for: name).map { " (did you mean \($0)?)" } ?? ""
+            reader.fail(.unknownProperty, name, "not a producer property this client knows\(hint)")
         }
         var addresses: [BrokerAddress] = []
         if let servers = properties["bootstrap.servers"] {
@@ -201,6 +209,7 @@ public struct ProducerConfiguration: Sendable, Equatable {
                 "must be at least linger.ms + request.timeout.ms (\(lingerMs.addingSaturated(requestTimeoutMs))), or 0 for no limit",
                 value: properties["delivery.timeout.ms"] ?? "\(deliveryTimeoutMs)")
         }
+        readJavaProperties(properties, into: &reader)
         guard reader.errors.isEmpty else { throw ProducerConfigurationErrors(errors: reader.errors) }
     }
 
@@ -220,7 +229,7 @@ public struct ProducerConfiguration: Sendable, Equatable {
 }
 
 /// Parses typed property values, collecting every problem with the property's name.
-private struct PropertyReader {
+struct PropertyReader {
     let properties: [String: String]
     private(set) var errors: [ProducerConfigurationError] = []
 

@@ -11,6 +11,9 @@ public struct ProducerConfigurationError: Error, Hashable, Sendable, CustomStrin
         case missingProperty = "missing_property"
         /// Two properties contradict each other.
         case conflict
+        /// A Java producer property this client knows but cannot honour (a Java class, transactions, TLS
+        /// before it lands).
+        case unsupported
     }
 
     /// The kind of problem.

@@ -61,12 +61,17 @@ extension ProducerCore {
                     return
                 }
                 connection.channel = channel
+                if let line = connectionFailures.connected(broker: "\(connection.address)") {
+                    logConnection(line, node: connection.node)
+                    unreachable.withLockedValue { $0 = connectionFailures.unreachable }
+                }
                 handshake(connection, connection.machine.socketOpened())
             case .failure(let error):
                 counters.connectionFailures.wrappingIncrement(ordering: .relaxed)
-                logger.warning(
-                    "cannot connect to broker",
-                    metadata: ["kafka.node": "\(connection.node)", "kafka.broker": "\(connection.address)", "error": "\(error)"])
+                let line = connectionFailures.failed(
+                    broker: "\(connection.address)", error: "\(error)", now: MonotonicClock.now())
+                logConnection(line, node: connection.node)
+                unreachable.withLockedValue { $0 = connectionFailures.unreachable }
                 connection.machine.closed(now: MonotonicClock.now())
                 if connection.node < 0 { nextBootstrap += 1 }
                 rescheduleTimer()
@@ -312,5 +317,25 @@ extension ProducerCore {
             transactionalId: nil, transactionTimeoutMs: -1, producerId: bump?.producerId ?? -1,
             producerEpoch: bump?.epoch ?? -1)
         write(request, version: version, on: connection, pending: .initProducerId(version: version, bumping: bump != nil))
+    }
+
+    /// Logs what ``ConnectionFailureLog`` decided.
+    func logConnection(_ line: ConnectionFailureLog.Line?, node: Int32) {
+        switch line {
+        case nil:
+            break
+        case .failed(let broker, let error)?:
+            logger.warning("cannot connect to broker", metadata: ["kafka.node": "\(node)", "kafka.broker": "\(broker)", "error": "\(error)"])
+        case .stillFailing(let broker, let error, let attempts)?:
+            logger.warning(
+                "still cannot connect to broker",
+                metadata: [
+                    "kafka.node": "\(node)", "kafka.broker": "\(broker)", "error": "\(error)",
+                    "attempts": "\(attempts)", "since": "the last report",
+                ])
+        case .reachedAgain(let broker, let attempts)?:
+            logger.notice(
+                "connected to broker", metadata: ["kafka.node": "\(node)", "kafka.broker": "\(broker)", "failed_attempts": "\(attempts)"])
+        }
     }
 }

@@ -38,6 +38,10 @@ final class ProducerCore: @unchecked Sendable {
     var flushWaiters: [EventLoopPromise<Void>] = []
     var lastRetryWarning: [TopicPartition: UInt64] = [:]
     var lastIdentityWarning: UInt64?
+    /// Which connection failures are logged (the first, then one a minute while they repeat).
+    var connectionFailures = ConnectionFailureLog()
+    /// The brokers whose last connection attempt failed, for errors read on other threads.
+    let unreachable = NIOLockedValueBox<[(broker: String, error: String)]>([])
     var closed = false
 
     init(

@@ -31,6 +31,10 @@ public struct ProducerError: Error, Hashable, Sendable, CustomStringConvertible 
         public static let fatalIdempotence = Code("fatal_idempotence")
         /// The batch could not be compressed (memory exhausted, or a codec error): its records were not sent.
         public static let compressionFailed = Code("compression_failed")
+        /// The record's key or value is not of the type `key.serializer` or `value.serializer` names.
+        public static let serializationError = Code("serialization_error")
+        /// Internal: the async `send` must wait (it suspends, then tries again); never reaches a caller.
+        static let wouldBlock = Code("would_block")
 
         public var description: String { name }
     }

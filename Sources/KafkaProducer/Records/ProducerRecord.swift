@@ -14,6 +14,11 @@ public struct ProducerRecord: Sendable, Hashable {
     public var headers: [RecordHeader]
     /// The create time in milliseconds since the epoch; `nil` = now.
     public var timestamp: Int64?
+    /// The serializer whose type the key was given as (set by the typed initializers; nil for raw bytes,
+    /// which any serializer takes). `send` refuses a record that does not match `key.serializer`.
+    public var keyType: RecordSerializer?
+    /// The same for the value and `value.serializer`.
+    public var valueType: RecordSerializer?
 
     /// Makes a record.
     public init(
@@ -28,9 +33,25 @@ public struct ProducerRecord: Sendable, Hashable {
         self.timestamp = timestamp
     }
 
-    /// Makes a record from strings (UTF-8).
+    /// Makes a record from strings (UTF-8), as Java's `new ProducerRecord<>(topic, key, value)` with
+    /// `StringSerializer`.
     public init(topic: String, key: String?, value: String) {
         self.init(topic: topic, key: key.map { Array($0.utf8) }, value: Array(value.utf8))
+        keyType = .string
+        valueType = .string
+    }
+
+    /// Makes a record from any ``KafkaSerializable`` key and value (`String`, `[UInt8]`, `ByteBuffer`): what
+    /// `key.serializer` and `value.serializer` name.
+    public init<Key: KafkaSerializable, Value: KafkaSerializable>(
+        topic: String, partition: Int32? = nil, key: Key?, value: Value?, headers: [RecordHeader] = [],
+        timestamp: Int64? = nil
+    ) {
+        self.init(
+            topic: topic, partition: partition, key: key?.kafkaBytes, value: value?.kafkaBytes, headers: headers,
+            timestamp: timestamp)
+        keyType = Key.kafkaSerializer
+        valueType = Value.kafkaSerializer
     }
 }
 

@@ -66,7 +66,7 @@ struct AgentFaultEndToEndTests {
             """.write(toFile: directory.file("ferry.yaml"), atomically: true, encoding: .utf8)
         let names = ["a", "b"]
         let files = names.map { (name: $0, path: directory.file("logs/\($0).log"), content: Self.lines($0)) }
-        for file in files { FileManager.default.createFile(atPath: file.path, contents: nil) }
+        for file in files { _ = FileManager.default.createFile(atPath: file.path, contents: nil) }
 
         // Faults armed before the first line.
         switch failure {

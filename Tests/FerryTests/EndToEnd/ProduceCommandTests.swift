@@ -74,6 +74,84 @@ struct ProduceCommandTests {
         #expect(unreachable.stderr.contains("records read: 2, sent: 0, delivered: 0, failed: 2"), "\(unreachable.stderr)")
     }
 
+    @Test("-F reads a Java service's producer.properties (serializer lines, inert tuning, comments, continuations); -H adds headers; files given as arguments are one record each")
+    func javaPropertiesHeadersAndFiles() throws {
+        let broker = try TansuBroker()
+        defer { broker.stop() }
+        try broker.createTopic("from-java", partitions: 1)
+        let directory = try TemporaryDirectory("produce-java")
+        defer { directory.remove() }
+        let properties = directory.file("producer.properties")
+        let text = """
+            # copied from a Java service
+            bootstrap.servers=\(broker.bootstrap)
+            key.serializer=org.apache.kafka.common.serialization.StringSerializer
+            value.serializer = org.apache.kafka.common.serialization.StringSerializer
+            acks: all
+            compression.type=gzip
+            linger.ms=\\
+                20
+            send.buffer.bytes=131072
+            security.protocol=PLAINTEXT
+            ssl.truststore.location=/etc/kafka/truststore.jks
+            """
+        try Data(text.utf8).write(to: URL(fileURLWithPath: properties))
+        let one = directory.file("one.json")
+        let two = directory.file("two.txt")
+        try Data("{\"a\": 1}\n{\"b\": 2}\n".utf8).write(to: URL(fileURLWithPath: one))
+        try Data("whole\r\nfile".utf8).write(to: URL(fileURLWithPath: two))
+        Unprivileged.handOver(directory.path)
+
+        let lines = try Unprivileged.runFerry(
+            ["produce", "-F", properties, "-t", "from-java", "-H", "origin=java", "-H", "empty=", "--log-level", "notice"],
+            stdin: Data("x\ny\n".utf8), timeout: 60)
+        #expect(lines.status == 0, "\(lines.stderr)")
+        #expect(lines.stderr.contains("records read: 2, sent: 2, delivered: 2, failed: 0"), "\(lines.stderr)")
+        #expect(lines.stderr.contains("property has no effect in this client"), "\(lines.stderr)")
+        let files = try Unprivileged.runFerry(["produce", "-F", properties, "-t", "from-java", one, two], timeout: 60)
+        #expect(files.status == 0, "\(files.stderr)")
+        #expect(files.stderr.contains("records read: 2, sent: 2, delivered: 2, failed: 0"), "\(files.stderr)")
+
+        let outcome = try IndependentConsumer.consume(bootstrap: broker.bootstrap, topic: "from-java", count: 4, idle: 3)
+        #expect(outcome.errors.isEmpty, "\(outcome.errors)")
+        let records = outcome.records.sorted { $0.offset < $1.offset }
+        #expect(records.map { String(decoding: $0.value ?? [], as: UTF8.self) }
+            == ["x", "y", "{\"a\": 1}\n{\"b\": 2}\n", "whole\r\nfile"])
+        #expect(records.prefix(2).allSatisfy {
+            $0.headers.count == 2 && $0.headers[0].0 == "origin" && $0.headers[0].1 == Array("java".utf8)
+                && $0.headers[1].0 == "empty" && $0.headers[1].1 == []
+        })
+        #expect(records.suffix(2).allSatisfy { $0.headers.isEmpty })
+
+        // Every problem of the file at once, each at its line; a near miss gets a suggestion.
+        let bad = directory.file("bad.properties")
+        try Data("bootstrap.servers=\(broker.bootstrap)\nlingr.ms=5\nkey.serializer=com.example.Avro\nacks=2\n".utf8)
+            .write(to: URL(fileURLWithPath: bad))
+        Unprivileged.handOver(directory.path)
+        let refused = try Unprivileged.runFerry(["produce", "-F", bad, "-t", "from-java"], stdin: Data(), timeout: 30)
+        #expect(refused.status == 64, "\(refused.stderr)")
+        #expect(refused.stderr.contains("\(bad):2: property lingr.ms=5: not a producer property this client knows (did you mean linger.ms?)"), "\(refused.stderr)")
+        #expect(refused.stderr.contains("\(bad):3: property key.serializer"), "\(refused.stderr)")
+        #expect(refused.stderr.contains("\(bad):4: property acks=2"), "\(refused.stderr)")
+    }
+
+    @Test("an unreachable cluster with delivery.timeout.ms=5000: exits 1 within about that (not max.block.ms's 60 s), naming the broker; the repeating connection error is logged once")
+    func unreachableWithinDeliveryTimeout() throws {
+        let port = try FreePort.find()
+        let started = Date()
+        let result = try Unprivileged.runFerry(
+            ["produce", "-b", "127.0.0.1:\(port)", "-t", "t", "-X", "delivery.timeout.ms=5000"],
+            stdin: Data("one\ntwo\nthree\n".utf8), timeout: 120)
+        let elapsed = Date().timeIntervalSince(started)
+        print("ferry produce against an unreachable broker, delivery.timeout.ms=5000: exit \(result.status) after \(String(format: "%.1f", elapsed)) s")
+        #expect(result.status == 1, "\(result.stderr)")
+        #expect(elapsed < 30, "took \(elapsed) s")
+        #expect(result.stderr.contains("records read: 3, sent: 0, delivered: 0, failed: 3"), "\(result.stderr)")
+        #expect(result.stderr.contains("brokers not reachable: 127.0.0.1:\(port)"), "\(result.stderr)")
+        let connectLines = result.stderr.components(separatedBy: "cannot connect to broker").count - 1
+        #expect(connectLines == 1, "\(result.stderr)")
+    }
+
     @Test("a line longer than max.request.size is refused and counted, without being held: 64 MiB with no newline stays small")
     func endlessLine() throws {
         let broker = try TansuBroker()
