@@ -26,7 +26,9 @@ public final class KafkaProducer: Sendable {
     /// What the producer did so far.
     public let counters = ProducerCounters()
 
-    private let group: MultiThreadedEventLoopGroup
+    private let group: any EventLoopGroup
+    /// Whether the group was made here (and is shut down by `close`).
+    private let ownsGroup: Bool
     /// How other threads reach the core's event loop (refused once close stopped it).
     private let gate: LoopGate
     private let core: ProducerCore
@@ -61,18 +63,21 @@ public final class KafkaProducer: Sendable {
     /// - Parameters:
     ///   - configuration: the settings (see ``ProducerConfiguration/init(properties:)``).
     ///   - logger: where the producer logs (never created inside).
+    ///   - eventLoopGroup: where the producer's I/O runs (one of its loops): the application's own group, or
+    ///     nil for a one-thread group of the producer's own (shut down by `close`; a given group is not).
     ///   - channelInitializer: added first to every broker connection's pipeline (the seam for TLS).
     ///   - onDelivery: called once per batch, on the producer's event loop thread, with the outcome of
     ///     records sent through ``send(_:token:)``; it must return quickly. (Records appended while `close`
     ///     stops the loop are reported as `closed` on the appending thread.)
     public init(
-        configuration: ProducerConfiguration, logger: Logger,
+        configuration: ProducerConfiguration, logger: Logger, eventLoopGroup: (any EventLoopGroup)? = nil,
         channelInitializer: (@Sendable (Channel) -> EventLoopFuture<Void>)? = nil,
         onDelivery: @escaping @Sendable (DeliveryReport) -> Void = { _ in }
     ) throws {
         self.configuration = configuration
         maxBlockNs = ProducerConfiguration.nanoseconds(milliseconds: configuration.maxBlockMs)
-        group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
+        group = eventLoopGroup ?? MultiThreadedEventLoopGroup(numberOfThreads: 1)
+        ownsGroup = eventLoopGroup == nil
         let loop = group.next()
         let gate = LoopGate(loop)
         self.gate = gate
@@ -99,6 +104,15 @@ public final class KafkaProducer: Sendable {
             logger.notice("property has no effect in this client", metadata: ["property": "\(name)", "why": "\(why)"])
         }
         gate.execute { created.requestMetadataIfNeeded() }
+    }
+
+    /// Creates a producer from Kafka properties, as Java's `new KafkaProducer<>(props)`: every bad property
+    /// is reported at once (``ProducerConfigurationErrors``).
+    public convenience init(
+        properties: [String: String], logger: Logger = Logger(label: "KafkaProducer"),
+        eventLoopGroup: (any EventLoopGroup)? = nil
+    ) throws {
+        try self.init(configuration: ProducerConfiguration(properties: properties), logger: logger, eventLoopGroup: eventLoopGroup)
     }
 
     /// Routes a batch's outcome: records of `async` sends resume their callers, records sent with a
@@ -201,15 +215,26 @@ public final class KafkaProducer: Sendable {
 
     /// Buffers a record, suspending (never blocking) while it must wait, up to `max.block.ms`.
     private func enqueueSuspending(_ record: ProducerRecord, token: UInt64) async throws {
+        _ = try await suspending(topic: record.topic) { ticket throws(ProducerError) in
+            try enqueue(record, token: token, wait: .never(ticket))
+        }
+    }
+
+    /// Runs `attempt` until it does not need to wait, suspending the task (never blocking a thread) between
+    /// tries until the accumulator changes, for at most `max.block.ms` in all.
+    private func suspending<T>(
+        topic: String, _ attempt: (RecordAccumulator.WaitTicket) throws(ProducerError) -> T
+    ) async throws -> T {
         let ticket = RecordAccumulator.WaitTicket()
         let deadline = MonotonicClock.now() + maxBlockNs
         let accumulator = self.accumulator
         let gate = self.gate
-        while try !enqueueWithoutWaiting(record, token: token, ticket: ticket) {
+        while true {
+            if let result = try Self.withoutWaiting(ticket, attempt) { return result }
             let now = MonotonicClock.now()
             guard now < deadline else {
                 throw namingUnreachableBrokers(
-                    ticket.timeoutError ?? ProducerError(.bufferExhausted, topic: record.topic, "max.block.ms passed"))
+                    ticket.timeoutError ?? ProducerError(.bufferExhausted, topic: topic, "max.block.ms passed"))
             }
             try Task.checkCancellation()
             let parking = NIOLockedValueBox<(id: UInt64?, timer: Scheduled<Void>?)>((nil, nil))
@@ -228,15 +253,14 @@ public final class KafkaProducer: Sendable {
         }
     }
 
-    /// Buffers a record if it can without waiting; false (and `ticket` filled) if it must wait.
-    private func enqueueWithoutWaiting(
-        _ record: ProducerRecord, token: UInt64, ticket: RecordAccumulator.WaitTicket
-    ) throws(ProducerError) -> Bool {
+    /// `attempt`'s result, or nil (and `ticket` filled) if it must wait.
+    private static func withoutWaiting<T>(
+        _ ticket: RecordAccumulator.WaitTicket, _ attempt: (RecordAccumulator.WaitTicket) throws(ProducerError) -> T
+    ) throws(ProducerError) -> T? {
         do {
-            try enqueue(record, token: token, wait: .never(ticket))
-            return true
+            return try attempt(ticket)
         } catch {
-            if error.code == .wouldBlock { return false }
+            if error.code == .wouldBlock { return nil }
             throw error
         }
     }
@@ -326,10 +350,48 @@ public final class KafkaProducer: Sendable {
     /// The number of partitions of `topic`, waiting up to `max.block.ms` for its metadata.
     public func partitionCount(of topic: String) throws(ProducerError) -> Int32 {
         do {
-            return try accumulator.partitionCount(of: topic, maxBlockNs: maxBlockNs)
+            return try accumulator.partitionCount(of: topic, wait: .block(maxBlockNs))
         } catch {
             throw namingUnreachableBrokers(error)
         }
+    }
+
+    /// Every partition of `topic` with its leader and replicas (Java's `partitionsFor`), waiting (suspended,
+    /// up to `max.block.ms`) for the topic's metadata.
+    public func partitionsFor(_ topic: String) async throws -> [PartitionInfo] {
+        let accumulator = self.accumulator
+        _ = try await suspending(topic: topic) { ticket throws(ProducerError) in
+            try accumulator.partitionCount(of: topic, wait: .never(ticket))
+        }
+        let core = self.core
+        guard let future = gate.withLoop({ loop in loop.submit { core.metadata.partitions(of: topic) } }) else {
+            throw ProducerError(.closed, topic: topic, "the producer is closed")
+        }
+        guard let partitions = try await future.get() else {
+            throw ProducerError(.metadataTimeout, topic: topic, "the topic's metadata was dropped; try again")
+        }
+        return partitions
+    }
+
+    /// The producer's metrics, by the Java client's names where one means the same (`record-send-total`,
+    /// `record-error-total`, `buffer-total-bytes`, `buffer-available-bytes`, `waiting-threads`), and
+    /// `ferry-` names for the rest. Java's `record-retry-total` counts records; `ferry-batch-retry-total`
+    /// counts batch attempts.
+    public func metrics() -> [String: Double] {
+        let buffered = accumulator.buffered
+        return [
+            "record-send-total": Double(counters.recordsSent.load(ordering: .relaxed)),
+            "record-error-total": Double(counters.recordsFailed.load(ordering: .relaxed)),
+            "buffer-total-bytes": Double(configuration.bufferMemory),
+            "buffer-available-bytes": Double(max(0, configuration.bufferMemory - buffered)),
+            "waiting-threads": Double(accumulator.parkedCount),
+            "ferry-record-delivered-total": Double(counters.recordsDelivered.load(ordering: .relaxed)),
+            "ferry-batch-delivered-total": Double(counters.batchesDelivered.load(ordering: .relaxed)),
+            "ferry-batch-retry-total": Double(counters.retries.load(ordering: .relaxed)),
+            "ferry-produce-request-total": Double(counters.requestsSent.load(ordering: .relaxed)),
+            "ferry-batch-byte-total": Double(counters.batchBytesSent.load(ordering: .relaxed)),
+            "ferry-connection-failure-total": Double(counters.connectionFailures.load(ordering: .relaxed)),
+        ]
     }
 
     /// A metadata timeout names the brokers that could not be reached, and why.
@@ -399,6 +461,13 @@ public final class KafkaProducer: Sendable {
     /// reports what is left (``ProducerError/Code-swift.struct/outcomeUnknown`` for records that may be in
     /// Kafka, ``ProducerError/Code-swift.struct/closed`` for the others) and releases every resource.
     /// Returns whether everything was acknowledged in time.
+    /// Java's `close()`: stops accepting records and waits, without a limit, until every buffered record has
+    /// its outcome, then releases every resource. Returns whether everything was acknowledged.
+    @discardableResult
+    public func close() async -> Bool {
+        await close(timeout: .seconds(Int64.max))
+    }
+
     @discardableResult
     public func close(timeout: Duration) async -> Bool {
         guard !isClosed.exchange(true, ordering: .relaxed) else { return true }
@@ -420,7 +489,7 @@ public final class KafkaProducer: Sendable {
         await compression.shutDown()
         gate.stop()
         try? await core.eventLoop.submit {}.get()
-        try? await group.shutdownGracefully()
+        if ownsGroup { try? await group.shutdownGracefully() }
         return clean
     }
 }

@@ -127,22 +127,10 @@ final class RecordAccumulator: @unchecked Sendable {
             pthreadLock()
         }
         var deadline: UInt64 = 0
-        /// Waits for a change; throws `timeout` once `max.block.ms` has passed (or at once when not blocking).
-        func waitForChange(_ timeout: @autoclosure () -> ProducerError) throws(ProducerError) {
-            guard !closed else { throw ProducerError(.closed, topic: topic, "the producer is closed") }
-            switch wait {
-            case .never(let ticket):
-                ticket.changes = changes
-                ticket.timeoutError = timeout()
-                throw ProducerError(.wouldBlock, topic: topic, "must wait")
-            case .block(let maxBlockNs):
-                if deadline == 0 { deadline = MonotonicClock.now() + maxBlockNs }
-                if !monitor.wait(until: deadline) && MonotonicClock.now() >= deadline { throw timeout() }
-            }
-        }
         while handle.partitionCount == 0 && handle.fatalError == nil {
-            try waitForChange(ProducerError(
-                .metadataTimeout, topic: topic, "no metadata for the topic within max.block.ms (does it exist?)"))
+            try waitForChange(
+                wait, deadline: &deadline, topic: topic,
+                ProducerError(.metadataTimeout, topic: topic, "no metadata for the topic within max.block.ms (does it exist?)"))
         }
         if let fatal = handle.fatalError { throw fatal }
 
@@ -154,9 +142,11 @@ final class RecordAccumulator: @unchecked Sendable {
                 "the record is \(size) bytes, more than max.request.size (\(maxRequestSize)) allows")
         }
         while bufferedBytes + size > bufferMemory && bufferedBytes > 0 {
-            try waitForChange(ProducerError(
-                .bufferExhausted, topic: topic,
-                "buffer.memory (\(bufferMemory) bytes) stayed full for max.block.ms; the brokers are not keeping up"))
+            try waitForChange(
+                wait, deadline: &deadline, topic: topic,
+                ProducerError(
+                    .bufferExhausted, topic: topic,
+                    "buffer.memory (\(bufferMemory) bytes) stayed full for max.block.ms; the brokers are not keeping up"))
         }
 
         var partition: Int32
@@ -252,9 +242,8 @@ final class RecordAccumulator: @unchecked Sendable {
         }
     }
 
-    /// The partition count of `topic`, waiting until `deadline` for its metadata.
-    func partitionCount(of topic: String, maxBlockNs: UInt64) throws(ProducerError) -> Int32 {
-        let deadline = MonotonicClock.now() + maxBlockNs
+    /// The partition count of `topic`, waiting as `wait` says for its metadata.
+    func partitionCount(of topic: String, wait: WaitMode) throws(ProducerError) -> Int32 {
         var isNew = false
         monitor.withLock {
             if topics[topic] == nil {
@@ -266,14 +255,31 @@ final class RecordAccumulator: @unchecked Sendable {
         pthreadLock()
         defer { pthreadUnlock() }
         let handle = topics[topic]!
+        var deadline: UInt64 = 0
         while handle.partitionCount == 0 && handle.fatalError == nil {
-            guard !closed else { throw ProducerError(.closed, topic: topic, "the producer is closed") }
-            if !monitor.wait(until: deadline) && MonotonicClock.now() >= deadline {
-                throw ProducerError(.metadataTimeout, topic: topic, "no metadata for the topic within max.block.ms (does it exist?)")
-            }
+            try waitForChange(
+                wait, deadline: &deadline, topic: topic,
+                ProducerError(.metadataTimeout, topic: topic, "no metadata for the topic within max.block.ms (does it exist?)"))
         }
         if let fatal = handle.fatalError { throw fatal }
         return handle.partitionCount
+    }
+
+    /// Waits (the lock held) for a change; throws `timeout` once the wait's `max.block.ms` has passed, or
+    /// `wouldBlock` at once (the ticket filled) when it must not block.
+    private func waitForChange(
+        _ wait: WaitMode, deadline: inout UInt64, topic: String, _ timeout: @autoclosure () -> ProducerError
+    ) throws(ProducerError) {
+        guard !closed else { throw ProducerError(.closed, topic: topic, "the producer is closed") }
+        switch wait {
+        case .never(let ticket):
+            ticket.changes = changes
+            ticket.timeoutError = timeout()
+            throw ProducerError(.wouldBlock, topic: topic, "must wait")
+        case .block(let maxBlockNs):
+            if deadline == 0 { deadline = MonotonicClock.now() + maxBlockNs }
+            if !monitor.wait(until: deadline) && MonotonicClock.now() >= deadline { throw timeout() }
+        }
     }
 
     /// Takes back an emptied builder (after sealing) so that the next batch reuses its memory.

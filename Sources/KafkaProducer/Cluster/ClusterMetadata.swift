@@ -11,6 +11,13 @@ struct ClusterMetadata {
         var fatalError: ProducerError?
         /// Whether the topic is missing or has no leaders yet: ask again soon.
         var incomplete = true
+        /// Replicas, in-sync and offline replicas of each partition, indexed by partition (node ids).
+        var replicas: [(all: [Int32], inSync: [Int32], offline: [Int32])] = []
+
+        static func == (a: Topic, b: Topic) -> Bool {
+            a.leaders == b.leaders && a.fatalError == b.fatalError && a.incomplete == b.incomplete
+                && a.replicas.elementsEqual(b.replicas) { $0.all == $1.all && $0.inSync == $1.inSync && $0.offline == $1.offline }
+        }
     }
 
     /// What an update changed, for the accumulator and the sender.
@@ -72,6 +79,13 @@ struct ClusterMetadata {
                 if let leaders = leaders(of: topic.partitions) {
                     state.leaders = leaders
                     state.incomplete = leaders.contains { $0 == nil }
+                    state.replicas = Array(repeating: ([], [], []), count: leaders.count)
+                    for partition in topic.partitions {
+                        // Indexes were checked by leaders(of:); the lists are as long as the frame allowed.
+                        state.replicas[Int(partition.partitionIndex)] = (
+                            partition.replicaNodes, partition.isrNodes, partition.offlineReplicas
+                        )
+                    }
                 } else {
                     problems.append(
                         "topic \(name): \(topic.partitions.count) partitions whose indexes are not 0..<\(topic.partitions.count); ignored")
@@ -105,6 +119,23 @@ struct ClusterMetadata {
             leaders[index] = known ? partition.leaderId : nil
         }
         return leaders
+    }
+
+    /// Every partition of `topic` with its leader and replicas, or nil if the topic is not known (yet).
+    func partitions(of topic: String) -> [PartitionInfo]? {
+        guard let state = topics[topic], !state.leaders.isEmpty else { return nil }
+        func node(_ id: Int32) -> KafkaNode {
+            let address = brokers[id]
+            return KafkaNode(id: id, host: address?.host, port: address?.port)
+        }
+        return state.leaders.indices.map { index in
+            let replicas: (all: [Int32], inSync: [Int32], offline: [Int32]) =
+                index < state.replicas.count ? state.replicas[index] : ([], [], [])
+            return PartitionInfo(
+                topic: topic, partition: Int32(index), leader: state.leaders[index].map(node),
+                replicas: replicas.all.map(node), inSyncReplicas: replicas.inSync.map(node),
+                offlineReplicas: replicas.offline.map(node))
+        }
     }
 
     /// The address of `node`, if metadata named it.
