@@ -8,6 +8,9 @@ let package = Package(
         .executable(name: "ferry", targets: ["ferry"]),
         .executable(name: "ferry-bench", targets: ["FerryBench"]),
         .executable(name: "ferry-testkit", targets: ["FerryTestKit"]),
+        .executable(name: "quick-start", targets: ["QuickStart"]),
+        .executable(name: "high-throughput", targets: ["HighThroughput"]),
+        .executable(name: "producer-service", targets: ["ProducerService"]),
         .library(name: "KafkaWire", targets: ["KafkaWire"]),
         .library(name: "KafkaCompression", targets: ["KafkaCompression"]),
         .library(name: "KafkaProducer", targets: ["KafkaProducer"]),
@@ -58,6 +61,18 @@ let package = Package(
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]
         ),
+        // Examples of the producer library (README, "The Kafka producer"); built by `make test`, and the
+        // quick-start is run against tansu by ProducerAPITests.
+        .executableTarget(name: "QuickStart", dependencies: ["KafkaProducer"], path: "Examples/QuickStart"),
+        .executableTarget(name: "HighThroughput", dependencies: ["KafkaProducer"], path: "Examples/HighThroughput"),
+        .executableTarget(
+            name: "ProducerService",
+            dependencies: [
+                "KafkaProducer",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            path: "Examples/ProducerService"),
         // File discovery, identity, rotation handling and line framing.
         .target(
             name: "FileTailing",

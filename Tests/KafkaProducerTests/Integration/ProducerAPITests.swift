@@ -90,4 +90,65 @@ struct ProducerAPITests {
         let read = try IndependentConsumer.consume(bootstrap: broker.bootstrap, topic: "service", count: 500, idle: 3)
         #expect(read.records.count == 500)
     }
+
+    @Test("the Examples run as users would: the quick-start, with its properties in code and from a Java service's producer.properties; the ServiceGroup service until SIGTERM")
+    func examples() throws {
+        let broker = try TansuBroker()
+        defer { broker.stop() }
+        try broker.createTopic("examples", partitions: 2)
+        try broker.createTopic("heartbeats", partitions: 1)
+        let directory = try TemporaryDirectory("examples")
+        defer { directory.remove() }
+        let properties = directory.file("producer.properties")
+        try Data("""
+            # producer.properties of a Java service
+            bootstrap.servers=\(broker.bootstrap)
+            key.serializer=org.apache.kafka.common.serialization.StringSerializer
+            value.serializer=org.apache.kafka.common.serialization.StringSerializer
+            acks=all
+            enable.idempotence=true
+            compression.type=lz4
+            linger.ms=5
+            send.buffer.bytes=131072
+            client.dns.lookup=use_all_dns_ips
+            """.utf8).write(to: URL(fileURLWithPath: properties))
+
+        let (inCode, inCodeArguments) = Unprivileged.command("quick-start", [broker.bootstrap, "examples"])
+        let first = try Subprocess.run(inCode, inCodeArguments, timeout: 60)
+        #expect(first.status == 0, "\(first.stdout) \(first.stderr)")
+        #expect(first.stdout.contains("sent 100 records to examples"))
+        let (fromFile, fromFileArguments) = Unprivileged.command("quick-start", ["--properties", properties, "examples"])
+        let second = try Subprocess.run(fromFile, fromFileArguments, timeout: 60)
+        #expect(second.status == 0, "\(second.stdout) \(second.stderr)")
+        #expect(second.stderr.contains("property has no effect in this client"), "\(second.stderr)")
+        let read = try IndependentConsumer.consume(bootstrap: broker.bootstrap, topic: "examples", count: 200, idle: 3)
+        #expect(read.errors.isEmpty, "\(read.errors)")
+        var counts: [String: Int] = [:]
+        for record in read.records {
+            let key = String(decoding: record.key ?? [], as: UTF8.self)
+            #expect(record.value == record.key)
+            counts[key, default: 0] += 1
+        }
+        #expect(counts == Dictionary(uniqueKeysWithValues: (0..<100).map { (String($0), 2) }))
+
+        // The service sends a heartbeat every 100 ms; SIGTERM shuts its group down gracefully, exit 0.
+        let (service, serviceArguments) = Unprivileged.command("producer-service", [broker.bootstrap, "heartbeats"])
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: service)
+        process.arguments = serviceArguments
+        process.standardOutput = FileHandle.nullDevice
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+        Thread.sleep(forTimeInterval: 2)
+        kill(process.processIdentifier, SIGTERM)
+        let deadline = Date().addingTimeInterval(30)
+        while process.isRunning && Date() < deadline { Thread.sleep(forTimeInterval: 0.05) }
+        if process.isRunning { kill(process.processIdentifier, SIGKILL) }
+        process.waitUntilExit()
+        #expect(process.terminationReason == .exit && process.terminationStatus == 0)
+        let beats = try IndependentConsumer.consume(bootstrap: broker.bootstrap, topic: "heartbeats", count: 1_000, idle: 2)
+        let values = beats.records.sorted { $0.offset < $1.offset }.map { String(decoding: $0.value ?? [], as: UTF8.self) }
+        #expect(values.count >= 5, "\(values)")
+        #expect(values == (1...values.count).map { "beat \($0)" })
+    }
 }
