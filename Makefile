@@ -16,14 +16,16 @@ demo: setup release
 
 # SWIFTNIO_STRICT: a task handed to a stopped event loop crashes (instead of a printed warning), in the tests
 # and in the agents they start.
+# The build checks that every target declares what it imports (--explicit-target-dependency-import-check).
 test: setup
-	swift build --build-tests
-	SWIFTNIO_STRICT=true swift test $(SWIFT_TEST_FLAGS)
+	swift build --build-tests --explicit-target-dependency-import-check error
+	SWIFTNIO_STRICT=true swift test --skip-build $(SWIFT_TEST_FLAGS)
+	scripts/check-docs.sh
 
 # The tiers: suites tagged broker or childProcess are skipped, each with a message saying so.
 test-fast:
-	swift build --build-tests
-	FERRY_TEST_TIER=fast SWIFTNIO_STRICT=true swift test $(SWIFT_TEST_FLAGS)
+	swift build --build-tests --explicit-target-dependency-import-check error
+	FERRY_TEST_TIER=fast SWIFTNIO_STRICT=true swift test --skip-build $(SWIFT_TEST_FLAGS)
 
 setup: apt venv
 

@@ -24,6 +24,8 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-collections.git", from: "1.6.0"),
         .package(url: "https://github.com/apple/swift-atomics.git", from: "1.3.0"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
+        // `swift package generate-documentation --target KafkaProducer` (the DocC check in make test).
+        .package(url: "https://github.com/swiftlang/swift-docc-plugin.git", from: "1.5.0"),
     ],
     targets: [
         // C libraries from Debian and our small C code.
@@ -134,6 +136,7 @@ let package = Package(
             name: "FerryTestKit",
             dependencies: [
                 "KafkaWire",
+                "KafkaWireSamples",
                 "KafkaCompression",
                 "KafkaProducer",
                 .product(name: "NIOCore", package: "swift-nio"),
@@ -158,6 +161,13 @@ let package = Package(
             ],
             path: "Tests/FerryTestSupport"
         ),
+        // Random valid Kafka messages (seeded) for property tests and the response fuzzer: test support, kept
+        // out of the production library.
+        .target(
+            name: "KafkaWireSamples",
+            dependencies: ["KafkaWire", .product(name: "NIOCore", package: "swift-nio")],
+            path: "Tests/KafkaWireSamples"
+        ),
         // The test tiers (tags and conditions), for every test target.
         .target(
             name: "FerryTestTags",
@@ -166,7 +176,10 @@ let package = Package(
         ),
         .testTarget(
             name: "KafkaWireTests",
-            dependencies: ["KafkaWire", "KafkaCompression", "FerryTestSupport", "FerryTestTags", .product(name: "NIOCore", package: "swift-nio")]
+            dependencies: [
+                "KafkaWire", "KafkaWireSamples", "KafkaCompression", "FerryTestSupport", "FerryTestTags",
+                .product(name: "NIOCore", package: "swift-nio"),
+            ]
         ),
         .testTarget(
             name: "KafkaCompressionTests",

@@ -4,6 +4,8 @@ import ServiceLifecycle
 /// runs until the group's graceful shutdown, then flushes and closes (waiting for every record's outcome),
 /// as server-side Swift libraries do. Cancelled instead, it closes at once, reporting what is left.
 extension KafkaProducer: Service {
+    /// Runs until the service group shuts down gracefully, then flushes and closes (waiting for every
+    /// record's outcome); cancelled, closes at once.
     public func run() async throws {
         do {
             try await gracefulShutdown()

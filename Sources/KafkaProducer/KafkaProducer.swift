@@ -457,10 +457,6 @@ public final class KafkaProducer: Sendable {
         }
     }
 
-    /// Stops accepting records, waits up to `timeout` for the buffered ones to be acknowledged, then
-    /// reports what is left (``ProducerError/Code-swift.struct/outcomeUnknown`` for records that may be in
-    /// Kafka, ``ProducerError/Code-swift.struct/closed`` for the others) and releases every resource.
-    /// Returns whether everything was acknowledged in time.
     /// Java's `close()`: stops accepting records and waits, without a limit, until every buffered record has
     /// its outcome, then releases every resource. Returns whether everything was acknowledged.
     @discardableResult
@@ -468,6 +464,10 @@ public final class KafkaProducer: Sendable {
         await close(timeout: .seconds(Int64.max))
     }
 
+    /// Stops accepting records, waits up to `timeout` for the buffered ones to be acknowledged, then
+    /// reports what is left (``ProducerError/Code-swift.struct/outcomeUnknown`` for records that may be in
+    /// Kafka, ``ProducerError/Code-swift.struct/closed`` for the others) and releases every resource.
+    /// Returns whether everything was acknowledged in time.
     @discardableResult
     public func close(timeout: Duration) async -> Bool {
         guard !isClosed.exchange(true, ordering: .relaxed) else { return true }

@@ -3,6 +3,7 @@ import FerryTestSupport
 import Glibc
 #endif
 import KafkaWire
+import KafkaWireSamples
 import NIOCore
 
 /// `ferry-testkit fuzz-responses <iterations> <seed>`: feeds `iterations` random and mutated frames to

@@ -29,6 +29,7 @@ public struct BrokerAddress: Hashable, Sendable, CustomStringConvertible {
         guard !host.isEmpty, (1...65535).contains(port) else { return nil }
     }
 
+    /// `host:port`, with an IPv6 host in brackets.
     public var description: String { host.contains(":") ? "[\(host)]:\(port)" : "\(host):\(port)" }
 }
 

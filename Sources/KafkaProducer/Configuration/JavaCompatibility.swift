@@ -25,18 +25,27 @@ public protocol KafkaSerializable: Sendable {
     var kafkaBytes: [UInt8] { get }
 }
 
+/// A `String` key or value, as `StringSerializer` takes it.
 extension String: KafkaSerializable {
+    /// `StringSerializer`.
     public static var kafkaSerializer: RecordSerializer { .string }
+    /// The string's UTF-8 bytes.
     public var kafkaBytes: [UInt8] { Array(utf8) }
 }
 
+/// A `[UInt8]` key or value, as `ByteArraySerializer` takes it.
 extension Array: KafkaSerializable where Element == UInt8 {
+    /// `ByteArraySerializer`.
     public static var kafkaSerializer: RecordSerializer { .byteArray }
+    /// The bytes themselves.
     public var kafkaBytes: [UInt8] { self }
 }
 
+/// A `ByteBuffer` key or value, as `ByteBufferSerializer` takes it.
 extension ByteBuffer: KafkaSerializable {
+    /// `ByteBufferSerializer`.
     public static var kafkaSerializer: RecordSerializer { .byteBuffer }
+    /// The buffer's readable bytes.
     public var kafkaBytes: [UInt8] { Array(readableBytesView) }
 }
 

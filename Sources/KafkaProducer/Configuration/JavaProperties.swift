@@ -26,6 +26,7 @@ public enum JavaProperties {
             self.message = message
         }
 
+        /// `line N: message`.
         public var description: String { "line \(line): \(message)" }
     }
 
@@ -223,5 +224,6 @@ public struct JavaPropertiesErrors: Error, Hashable, Sendable, CustomStringConve
     /// Makes the list.
     public init(errors: [JavaProperties.ParseError]) { self.errors = errors }
 
+    /// Every problem, separated by `; `.
     public var description: String { errors.map(\.description).joined(separator: "; ") }
 }

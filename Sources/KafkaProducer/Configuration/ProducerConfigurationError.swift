@@ -33,6 +33,7 @@ public struct ProducerConfigurationError: Error, Hashable, Sendable, CustomStrin
         self.message = message
     }
 
+    /// `property name=value: message`.
     public var description: String {
         if let value { return "property \(property)=\(value): \(message)" }
         return "property \(property): \(message)"
@@ -52,5 +53,6 @@ public struct ProducerConfigurationErrors: Error, Hashable, Sendable, CustomStri
     /// The first problem (there is always one).
     public var first: ProducerConfigurationError? { errors.first }
 
+    /// Every problem, separated by `; `.
     public var description: String { errors.map(\.description).joined(separator: "; ") }
 }

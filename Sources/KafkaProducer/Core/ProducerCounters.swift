@@ -19,6 +19,7 @@ public final class ProducerCounters: Sendable {
     /// Connections that closed or failed.
     public let connectionFailures = ManagedAtomic<Int>(0)
 
+    /// Makes counters at zero.
     public init() {}
 
     /// A consistent-enough copy of every counter.

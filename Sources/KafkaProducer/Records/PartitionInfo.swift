@@ -14,6 +14,7 @@ public struct KafkaNode: Sendable, Hashable, CustomStringConvertible {
         self.port = port
     }
 
+    /// `node ID (host:port)`.
     public var description: String {
         guard let host, let port else { return "node \(id)" }
         return "node \(id) (\(host):\(port))"

@@ -36,6 +36,7 @@ public struct ProducerError: Error, Hashable, Sendable, CustomStringConvertible 
         /// Internal: the async `send` must wait (it suspends, then tries again); never reaches a caller.
         static let wouldBlock = Code("would_block")
 
+        /// The short name (`buffer_exhausted`).
         public var description: String { name }
     }
 
@@ -59,6 +60,7 @@ public struct ProducerError: Error, Hashable, Sendable, CustomStringConvertible 
         self.message = message
     }
 
+    /// `producer error [code] topic-partition KAFKA_CODE (n): message`.
     public var description: String {
         var text = "producer error [\(code)]"
         if let topic {

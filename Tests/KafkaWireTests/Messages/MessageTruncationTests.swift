@@ -1,4 +1,5 @@
 import KafkaWire
+import KafkaWireSamples
 import NIOCore
 import Testing
 

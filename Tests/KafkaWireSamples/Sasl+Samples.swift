@@ -1,3 +1,4 @@
+import KafkaWire
 extension SaslHandshakeRequest: KafkaSampleable {
     public static func sample(version: Int16, using sampler: inout KafkaSampler) -> Self {
         Self(mechanism: sampler.string())

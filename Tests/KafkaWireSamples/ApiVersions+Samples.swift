@@ -1,3 +1,4 @@
+import KafkaWire
 extension ApiVersionsRequest: KafkaSampleable {
     public static func sample(version: Int16, using sampler: inout KafkaSampler) -> Self {
         var message = Self()

@@ -1,3 +1,4 @@
+import KafkaWire
 extension InitProducerIdRequest: KafkaSampleable {
     public static func sample(version: Int16, using sampler: inout KafkaSampler) -> Self {
         var message = Self(transactionalId: sampler.nullableString(), transactionTimeoutMs: sampler.int32())

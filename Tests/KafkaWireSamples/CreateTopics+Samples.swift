@@ -1,3 +1,4 @@
+import KafkaWire
 extension CreateTopicsRequest: KafkaSampleable {
     public static func sample(version: Int16, using sampler: inout KafkaSampler) -> Self {
         let flexible = isFlexible(version)

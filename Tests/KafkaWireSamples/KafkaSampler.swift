@@ -1,3 +1,4 @@
+import KafkaWire
 import NIOCore
 
 /// A seeded source of random message field values, for property tests, fuzzing and fault injection:

@@ -1,3 +1,4 @@
+import KafkaWire
 extension ListOffsetsRequest: KafkaSampleable {
     public static func sample(version: Int16, using sampler: inout KafkaSampler) -> Self {
         let flexible = isFlexible(version)
