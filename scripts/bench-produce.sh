@@ -5,6 +5,7 @@
 # Prints wall time, lines/s, CPU seconds per 1M lines and peak RSS, and the ratios the producer issue asks for.
 #
 #   scripts/bench-produce.sh            (RUNS=3 LINES=1000000 CODECS="lz4 gzip" by default)
+#   FERRY_BASE=/path/to/other/ferry scripts/bench-produce.sh   (adds that build, "ferry-base", to the same runs)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 RUNS=${RUNS:-3}
@@ -47,8 +48,10 @@ echo "tool,codec,run,wall_s,cpu_s,rss_kb,missing,duplicates" >"$work/results.csv
 run_one() {  # tool codec run
     local tool=$1 codec=$2 run=$3 topic="bench-$2-$1-$3"
     "$TANSU" topic create --broker "tcp://$broker" --partitions $PARTITIONS "$topic" >/dev/null
-    if [ "$tool" = ferry ]; then
-        /usr/bin/time -f "%e %U %S %M" -o "$work/time" "$FERRY" produce -b "$broker" -t "$topic" \
+    if [ "$tool" = ferry ] || [ "$tool" = ferry-base ]; then
+        local binary=$FERRY
+        [ "$tool" = ferry-base ] && binary=$FERRY_BASE
+        /usr/bin/time -f "%e %U %S %M" -o "$work/time" "$binary" produce -b "$broker" -t "$topic" \
             --file "$work/corpus.log" --compression "$codec" --acks all -X linger.ms=10 -X batch.size=1048576 \
             2>"$work/err" || { echo "ferry failed:"; cat "$work/err"; exit 1; }
     else
@@ -62,13 +65,14 @@ run_one() {  # tool codec run
     missing=$(echo "$verdict" | $PY -c 'import json,sys; print(json.load(sys.stdin)["missing"])')
     dups=$(echo "$verdict" | $PY -c 'import json,sys; print(json.load(sys.stdin)["duplicates"])')
     echo "$tool,$codec,$run,$wall,$(echo "$user + $sys" | bc),$rss,$missing,$dups" >>"$work/results.csv"
-    printf '  %-5s %-4s run %d: %6.2f s wall, %6.2f CPU s, %4d MB RSS, missing %s, duplicates %s\n' \
+    printf '  %-10s %-4s run %d: %6.2f s wall, %6.2f CPU s, %4d MB RSS, missing %s, duplicates %s\n' \
         "$tool" "$codec" "$run" "$wall" "$(echo "$user + $sys" | bc)" $((rss / 1024)) "$missing" "$dups"
 }
 
 for codec in $CODECS; do
     for run in $(seq "$RUNS"); do
         if [ $((run % 2)) -eq 1 ]; then order="ferry kcat"; else order="kcat ferry"; fi
+        if [ -n "${FERRY_BASE:-}" ]; then order="$order ferry-base"; fi
         for tool in $order; do run_one "$tool" "$codec" "$run"; done
     done
 done
@@ -81,10 +85,10 @@ $PY - "$work/results.csv" "$LINES" <<'PYEOF'
 import csv, statistics, sys
 rows = list(csv.DictReader(open(sys.argv[1])))
 lines = int(sys.argv[2])
-print(f"{'tool':6} {'codec':5} {'wall s':>8} {'lines/s':>10} {'CPU s/1M':>9} {'RSS MB':>7} {'lost':>5} {'dups':>5}   (medians)")
+print(f"{'tool':10} {'codec':5} {'wall s':>8} {'lines/s':>10} {'CPU s/1M':>9} {'RSS MB':>7} {'lost':>5} {'dups':>5}   (medians)")
 summary = {}
 for codec in sorted({r["codec"] for r in rows}):
-    for tool in ("ferry", "kcat"):
+    for tool in ("ferry", "ferry-base", "kcat"):
         group = [r for r in rows if r["codec"] == codec and r["tool"] == tool]
         if not group:
             continue
@@ -94,11 +98,12 @@ for codec in sorted({r["codec"] for r in rows}):
         lost = sum(int(r["missing"]) for r in group)
         dups = sum(int(r["duplicates"]) for r in group)
         summary[(tool, codec)] = (wall, cpu)
-        print(f"{tool:6} {codec:5} {wall:8.2f} {lines / wall:10.0f} {cpu:9.2f} {rss:7.0f} {lost:5d} {dups:5d}")
+        print(f"{tool:10} {codec:5} {wall:8.2f} {lines / wall:10.0f} {cpu:9.2f} {rss:7.0f} {lost:5d} {dups:5d}")
 print()
 for codec in sorted({r["codec"] for r in rows}):
-    if ("ferry", codec) in summary and ("kcat", codec) in summary:
-        fw, fc = summary[("ferry", codec)]
-        kw, kc = summary[("kcat", codec)]
-        print(f"{codec}: ferry throughput = {kw / fw:.2f}x kcat's; ferry CPU per line = {fc / kc:.2f}x kcat's")
+    for tool in ("ferry", "ferry-base"):
+        if (tool, codec) in summary and ("kcat", codec) in summary:
+            fw, fc = summary[(tool, codec)]
+            kw, kc = summary[("kcat", codec)]
+            print(f"{codec}: {tool} throughput = {kw / fw:.2f}x kcat's; {tool} CPU per line = {fc / kc:.2f}x kcat's")
 PYEOF

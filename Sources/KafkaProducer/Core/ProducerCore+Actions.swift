@@ -13,7 +13,7 @@ extension ProducerCore {
             case .failed(let batch, let error):
                 deliver(batch, baseOffset: -1, logAppendTime: -1, error: error)
             case .refreshMetadata:
-                metadataWanted = true
+                metadataSchedule.want()
                 requestMetadataIfNeeded()
             case .connect(let node):
                 connect(node: node)
@@ -159,10 +159,7 @@ extension ProducerCore {
             guard let time, time > now else { return }
             consider(time)
         }
-        if metadataWanted && !metadataInFlight { considerFuture(metadataRetryAt) }
-        if configuration.metadataMaxAgeMs > 0 && metadataRefreshedAt > 0 {
-            considerFuture(metadataRefreshedAt + ProducerConfiguration.nanoseconds(milliseconds: configuration.metadataMaxAgeMs))
-        }
+        for time in metadataSchedule.deadlines(now: now) { considerFuture(time) }
         for connection in connections {
             considerFuture(connection.machine.retryAt)
             consider(connection.earliestDeadline)
@@ -189,11 +186,7 @@ extension ProducerCore {
             lingerDeadline = next
             submit(closedBatches)
         }
-        if configuration.metadataMaxAgeMs > 0, metadataRefreshedAt > 0,
-            now >= metadataRefreshedAt + ProducerConfiguration.nanoseconds(milliseconds: configuration.metadataMaxAgeMs)
-        {
-            metadataWanted = true
-        }
+        metadataSchedule.tick(now: now)
         // A handshake, metadata or producer-id request without an answer: the connection is dead.
         for connection in connections {
             if let deadline = connection.earliestDeadline, deadline <= now {

@@ -17,7 +17,7 @@ extension ProducerCore {
             target = existing
         } else {
             guard let address = metadata.address(of: node) else {
-                metadataWanted = true
+                metadataSchedule.want()
                 requestMetadataIfNeeded()
                 return
             }
@@ -73,7 +73,7 @@ extension ProducerCore {
                 logConnection(line, node: connection.node)
                 unreachable.withLockedValue { $0 = connectionFailures.unreachable }
                 connection.machine.closed(now: MonotonicClock.now())
-                if connection.node < 0 { nextBootstrap += 1 }
+                if connection.node < 0 { metadataSchedule.bootstrapFailed() }
                 rescheduleTimer()
             }
         }
@@ -202,80 +202,73 @@ extension ProducerCore {
         for (_, item) in pending {
             switch item {
             case .metadata:
-                metadataInFlight = false
-                metadataWanted = true
+                metadataSchedule.requestLost()
             case .initProducerId:
                 identityLost = true
             case .apiVersions, .produce:
                 break
             }
         }
-        if connection.node < 0 && !wasReady { nextBootstrap += 1 }
+        if connection.node < 0 && !wasReady { metadataSchedule.bootstrapFailed() }
         guard !closed else { return }
         if connection.node >= 0 { run(sender.nodeDown(connection.node, now: now)) }
         if identityLost { run(sender.identityFailed(.networkException, message: "connection lost", now: now)) }
-        metadataWanted = metadataWanted || connection.node >= 0
+        if connection.node >= 0 { metadataSchedule.want() }
         requestMetadataIfNeeded()
         rescheduleTimer()
     }
 
     // MARK: - Metadata
 
-    /// Sends a Metadata request for every topic of interest if one is wanted and none is out.
+    /// Sends a Metadata request for every topic of interest if one is wanted and none is out, or opens a
+    /// connection to ask on, as ``MetadataScheduler`` decides.
     func requestMetadataIfNeeded() {
-        guard !closed, metadataWanted, !metadataInFlight else { return }
+        guard !closed else { return }
         let now = MonotonicClock.now()
-        guard now >= metadataRetryAt else { return }
-        guard let connection = connections.first(where: { $0.isReady && $0.node >= 0 }) ?? connections.first(where: \.isReady),
-            let version = connection.machine.versions?.metadata
-        else {
-            // No usable connection: open one, to a known broker or else to the next bootstrap server.
-            let candidates = connections.filter { $0.node >= 0 } + connections.filter { $0.node < 0 }
-            if !candidates.contains(where: { $0.channel != nil }) {
-                var bootstraps = connections.filter { $0.node < 0 }
-                if bootstraps.isEmpty {
-                    // Every bootstrap connection became a broker's. Those brokers being unreachable, go back
-                    // to bootstrap.servers for the addresses no connection has (the cluster may have moved).
-                    let known = Set(connections.map(\.address))
-                    for (index, address) in configuration.bootstrapServers.enumerated() where !known.contains(address) {
-                        connections.append(BrokerConnection(
-                            node: -Int32(index) - 1, address: address, reconnectBackoff: reconnectBackoff(seed: UInt64(index))))
-                    }
-                    bootstraps = connections.filter { $0.node < 0 }
-                }
-                // With no connection to try now (all backing off), the reconnect timer comes back here.
-                guard let pick = candidates.first(where: { $0.node >= 0 && $0.machine.retryAt ?? 0 <= now })
-                    ?? (bootstraps.isEmpty ? nil : bootstraps[nextBootstrap % bootstraps.count]) else { return }
-                open(pick)
+        var decision = metadataSchedule.decide(
+            connections: metadataCandidates, bootstrapServers: configuration.bootstrapServers, now: now)
+        if case .addBootstrapServers(let addresses) = decision {
+            for address in addresses {
+                let index = configuration.bootstrapServers.firstIndex(of: address) ?? 0
+                connections.append(BrokerConnection(
+                    node: -Int32(index) - 1, address: address, reconnectBackoff: reconnectBackoff(seed: UInt64(index))))
             }
-            return
+            decision = metadataSchedule.decide(
+                connections: metadataCandidates, bootstrapServers: configuration.bootstrapServers, now: now)
         }
-        let topics = accumulator.topicNames.sorted()
-        metadataInFlight = true
-        metadataWanted = false
-        write(
-            MetadataRequest(topicNames: topics, allowAutoTopicCreation: configuration.allowAutoCreateTopics), version: version, on: connection,
-            pending: .metadata(version: version, topics: topics))
+        switch decision {
+        case .wait, .addBootstrapServers:
+            return
+        case .open(let index):
+            open(connections[index])
+        case .send(let index):
+            let connection = connections[index]
+            guard let version = connection.machine.versions?.metadata else { return }
+            let topics = accumulator.topicNames.sorted()
+            metadataSchedule.requestSent()
+            write(
+                MetadataRequest(topicNames: topics, allowAutoTopicCreation: configuration.allowAutoCreateTopics), version: version,
+                on: connection, pending: .metadata(version: version, topics: topics))
+        }
+    }
+
+    /// The connections as ``MetadataScheduler`` sees them, in the same order.
+    private var metadataCandidates: [MetadataScheduler.Candidate] {
+        connections.map {
+            MetadataScheduler.Candidate(
+                node: $0.node, isReady: $0.isReady, canAskMetadata: $0.machine.versions?.metadata != nil,
+                hasChannel: $0.channel != nil, retryAt: $0.machine.retryAt, address: $0.address)
+        }
     }
 
     /// Applies metadata: brokers, leaders, partition counts; adopts bootstrap connections as real nodes.
     func metadataReceived(_ response: MetadataResponse, topics: [String], from source: BrokerConnection) {
         let now = MonotonicClock.now()
-        metadataInFlight = false
         let update = metadata.apply(response, requested: topics)
         for problem in metadata.problems {
             logger.warning("metadata from the broker partly ignored", metadata: ["kafka.node": "\(source.node)", "problem": "\(problem)"])
         }
-        if update.incomplete {
-            metadataFailures += 1
-            var backoff = RetryBackoff(initialMs: configuration.retryBackoffMs, maximumMs: configuration.retryBackoffMaxMs, seed: now)
-            metadataRetryAt = now + backoff.delay(attempt: metadataFailures)
-            metadataWanted = true
-        } else {
-            metadataFailures = 0
-            metadataRetryAt = 0
-        }
-        metadataRefreshedAt = now
+        metadataSchedule.responseApplied(incomplete: update.incomplete, now: now)
         // A bootstrap connection whose address a broker advertises becomes that broker's connection.
         for bootstrap in connections where bootstrap.node < 0 {
             if let node = metadata.node(at: bootstrap.address), connection(for: node) == nil {
@@ -301,7 +294,7 @@ extension ProducerCore {
         else {
             // Nothing ready that supports it yet; come back when a connection is.
             if !connections.contains(where: \.isReady) {
-                metadataWanted = true
+                metadataSchedule.want()
                 requestMetadataIfNeeded()
             }
             run(sender.identityFailed(.networkException, message: "no broker connection ready", now: MonotonicClock.now()))

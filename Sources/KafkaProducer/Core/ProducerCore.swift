@@ -29,12 +29,8 @@ final class ProducerCore: @unchecked Sendable {
     var timer: Scheduled<Void>?
     var timerDeadline: UInt64?
     var lingerDeadline: UInt64?
-    var metadataInFlight = false
-    var metadataWanted = true
-    var metadataRefreshedAt: UInt64 = 0
-    var metadataFailures = 0
-    var metadataRetryAt: UInt64 = 0
-    var nextBootstrap = 0
+    /// When to ask for metadata, and where (pure; tested alone by `MetadataSchedulerTests`).
+    var metadataSchedule: MetadataScheduler
     var flushWaiters: [EventLoopPromise<Void>] = []
     var lastRetryWarning: [TopicPartition: UInt64] = [:]
     var lastIdentityWarning: UInt64?
@@ -58,6 +54,9 @@ final class ProducerCore: @unchecked Sendable {
         self.counters = counters
         self.channelInitializer = channelInitializer
         self.onDelivery = onDelivery
+        metadataSchedule = MetadataScheduler(
+            maxAgeMs: configuration.metadataMaxAgeMs, retryBackoffMs: configuration.retryBackoffMs,
+            retryBackoffMaxMs: configuration.retryBackoffMaxMs)
         let seed = UInt64(truncatingIfNeeded: MonotonicClock.now()) ^ 0xFE44_7A11
         sender = SenderStateMachine(
             settings: .init(
@@ -86,7 +85,7 @@ final class ProducerCore: @unchecked Sendable {
     func wake(_ reason: RecordAccumulator.WakeReason) {
         switch reason {
         case .newTopic:
-            metadataWanted = true
+            metadataSchedule.want()
             requestMetadataIfNeeded()
         case .lingerDeadline(let deadline):
             lingerDeadline = min(lingerDeadline ?? deadline, deadline)
