@@ -1,9 +1,8 @@
-import Atomics
 import KafkaWire
 import Logging
-import NIOConcurrencyHelpers
 import NIOCore
 import NIOPosix
+import Synchronization
 
 /// A Kafka producer, written in Swift over SwiftNIO, with the shape Kafka users know: created from
 /// properties, `send(ProducerRecord)`, `flush()`, `close(timeout:)`; ordering per partition, idempotent
@@ -34,9 +33,9 @@ public final class KafkaProducer: Sendable {
     private let core: ProducerCore
     private let accumulator: RecordAccumulator
     private let compression: CompressionService
-    private let waiting: NIOLockedValueBox<[UInt64: Pending]>
-    private let nextAsyncToken = ManagedAtomic<UInt64>(0)
-    private let isClosed = ManagedAtomic<Bool>(false)
+    private let waiting: Locked<[UInt64: Pending]>
+    private let nextAsyncToken = Atomic<UInt64>(0)
+    private let isClosed = Atomic<Bool>(false)
     private let maxBlockNs: UInt64
     /// Routes a report to the `async` senders and the `onDelivery` handler.
     private let deliver: @Sendable (DeliveryReport) -> Void
@@ -81,14 +80,14 @@ public final class KafkaProducer: Sendable {
         let loop = group.next()
         let gate = LoopGate(loop)
         self.gate = gate
-        let waiting = NIOLockedValueBox<[UInt64: Pending]>([:])
+        let waiting = Locked<[UInt64: Pending]>([:])
         self.waiting = waiting
         compression = try CompressionService(
             compression: configuration.compressionType, level: configuration.compressionLevel,
             threads: configuration.compressionThreads)
-        let coreBox = NIOLockedValueBox<ProducerCore?>(nil)
+        let coreBox = Locked<ProducerCore?>(nil)
         accumulator = RecordAccumulator(configuration: configuration) { reason in
-            gate.execute { coreBox.withLockedValue { $0 }?.wake(reason) }
+            gate.execute { coreBox.withLock { $0 }?.wake(reason) }
         }
         let counters = self.counters
         let deliver: @Sendable (DeliveryReport) -> Void = { report in
@@ -99,7 +98,7 @@ public final class KafkaProducer: Sendable {
             configuration: configuration, eventLoop: loop, logger: logger, accumulator: accumulator,
             compression: compression, counters: counters, channelInitializer: channelInitializer, onDelivery: deliver)
         let created = core
-        coreBox.withLockedValue { $0 = created }
+        coreBox.withLock { $0 = created }
         for (name, why) in configuration.ignoredProperties.sorted(by: { $0.key < $1.key }) {
             logger.notice("property has no effect in this client", metadata: ["property": "\(name)", "why": "\(why)"])
         }
@@ -118,7 +117,7 @@ public final class KafkaProducer: Sendable {
     /// Routes a batch's outcome: records of `async` sends resume their callers, records sent with a
     /// callback reach it, the rest go to the handler.
     private static func dispatch(
-        _ report: DeliveryReport, waiting: NIOLockedValueBox<[UInt64: Pending]>, userHandler: @Sendable (DeliveryReport) -> Void
+        _ report: DeliveryReport, waiting: Locked<[UInt64: Pending]>, userHandler: @Sendable (DeliveryReport) -> Void
     ) {
         var userTokens: [UInt64] = []
         var resumed: [(CheckedContinuation<RecordMetadata, Error>, Result<RecordMetadata, ProducerError>)] = []
@@ -130,7 +129,7 @@ public final class KafkaProducer: Sendable {
                 offset: report.baseOffset >= 0 ? report.baseOffset + Int64(index) : -1,
                 timestamp: report.logAppendTime >= 0 ? report.logAppendTime : timestamp))
         }
-        waiting.withLockedValue { table in
+        waiting.withLock { table in
             for (index, token) in report.tokens.enumerated() {
                 guard token & reservedTokenBit != 0, let pending = table[token] else {
                     userTokens.append(token)
@@ -167,20 +166,20 @@ public final class KafkaProducer: Sendable {
     /// ``ProducerError/Code-swift.struct/metadataTimeout``). A task cancelled while it waits so fails with
     /// `CancellationError` (a record already buffered is sent anyway).
     public func send(_ record: ProducerRecord) async throws -> RecordMetadata {
-        let token = nextAsyncToken.loadThenWrappingIncrement(ordering: .relaxed) | Self.reservedTokenBit
+        let token = nextAsyncToken.wrappingAdd(1, ordering: .relaxed).oldValue | Self.reservedTokenBit
         let timestamp = record.timestamp ?? WallClock.milliseconds()
         var stamped = record
         stamped.timestamp = timestamp
         // Registered before the record is buffered: its outcome may come before this task suspends.
-        waiting.withLockedValue { $0[token] = .sent(timestamp: timestamp) }
+        waiting.withLock { $0[token] = .sent(timestamp: timestamp) }
         do {
             try await enqueueSuspending(stamped, token: token)
         } catch {
-            waiting.withLockedValue { _ = $0.removeValue(forKey: token) }
+            waiting.withLock { _ = $0.removeValue(forKey: token) }
             throw error
         }
         return try await withCheckedThrowingContinuation { continuation in
-            let finished: Result<RecordMetadata, Error>? = waiting.withLockedValue { table in
+            let finished: Result<RecordMetadata, Error>? = waiting.withLock { table in
                 if case .finished(let result)? = table[token] {
                     table[token] = nil
                     return result
@@ -200,15 +199,15 @@ public final class KafkaProducer: Sendable {
     public func send(
         _ record: ProducerRecord, callback: @escaping @Sendable (Result<RecordMetadata, ProducerError>) -> Void
     ) throws(ProducerError) {
-        let token = nextAsyncToken.loadThenWrappingIncrement(ordering: .relaxed) | Self.reservedTokenBit
+        let token = nextAsyncToken.wrappingAdd(1, ordering: .relaxed).oldValue | Self.reservedTokenBit
         var stamped = record
         let timestamp = record.timestamp ?? WallClock.milliseconds()
         stamped.timestamp = timestamp
-        waiting.withLockedValue { $0[token] = .callback(callback, timestamp: timestamp) }
+        waiting.withLock { $0[token] = .callback(callback, timestamp: timestamp) }
         do {
             try enqueue(stamped, token: token, wait: .block(maxBlockNs))
         } catch {
-            waiting.withLockedValue { _ = $0.removeValue(forKey: token) }
+            waiting.withLock { _ = $0.removeValue(forKey: token) }
             throw error
         }
     }
@@ -237,19 +236,19 @@ public final class KafkaProducer: Sendable {
                     ticket.timeoutError ?? ProducerError(.bufferExhausted, topic: topic, "max.block.ms passed"))
             }
             try Task.checkCancellation()
-            let parking = NIOLockedValueBox<(id: UInt64?, timer: Scheduled<Void>?)>((nil, nil))
+            let parking = Locked<(id: UInt64?, timer: Scheduled<Void>?)>((nil, nil))
             await withTaskCancellationHandler {
                 await accumulator.park(ticket) { id in
                     let timer = gate.withLoop { loop in
                         loop.scheduleTask(in: .nanoseconds(Int64(deadline - now))) { accumulator.unpark(id) }
                     }
-                    parking.withLockedValue { $0 = (id, timer) }
+                    parking.withLock { $0 = (id, timer) }
                     if Task.isCancelled { accumulator.unpark(id) }
                 }
             } onCancel: {
-                if let id = parking.withLockedValue({ $0.id }) { accumulator.unpark(id) }
+                if let id = parking.withLock({ $0.id }) { accumulator.unpark(id) }
             }
-            parking.withLockedValue { $0.timer }?.cancel()
+            parking.withLock { $0.timer }?.cancel()
         }
     }
 
@@ -339,7 +338,7 @@ public final class KafkaProducer: Sendable {
         } catch {
             throw error.code == .wouldBlock ? error : namingUnreachableBrokers(error)
         }
-        counters.recordsSent.wrappingIncrement(ordering: .relaxed)
+        counters.recordsSent.wrappingAdd(1, ordering: .relaxed)
         if !closed.isEmpty {
             let core = self.core
             if !gate.execute({ core.submit(closed) }) { failUnsubmitted(closed) }
@@ -397,7 +396,7 @@ public final class KafkaProducer: Sendable {
     /// A metadata timeout names the brokers that could not be reached, and why.
     private func namingUnreachableBrokers(_ error: ProducerError) -> ProducerError {
         guard error.code == .metadataTimeout else { return error }
-        let unreachable = core.unreachable.withLockedValue { $0 }
+        let unreachable = core.unreachable.withLock { $0 }
         guard !unreachable.isEmpty else { return error }
         var named = error
         named.message += "; brokers not reachable: "
@@ -452,7 +451,7 @@ public final class KafkaProducer: Sendable {
     private func failUnsubmitted(_ batches: [ClosedBatch]) {
         for batch in batches {
             accumulator.release(batch.info.reservedBytes, topic: batch.info.topicPartition.topic)
-            counters.recordsFailed.wrappingIncrement(by: batch.info.tokens.count, ordering: .relaxed)
+            counters.recordsFailed.wrappingAdd(batch.info.tokens.count, ordering: .relaxed)
             deliver(batch.info.failed(ProducerError(.closed, "the producer closed before the batch was sent")))
         }
     }

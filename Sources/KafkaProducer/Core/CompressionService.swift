@@ -1,6 +1,5 @@
 import Dispatch
 import KafkaWire
-import NIOConcurrencyHelpers
 import NIOCore
 import NIOPosix
 
@@ -8,7 +7,7 @@ import NIOPosix
 /// Each thread borrows a compressor from a small stack, so codec contexts are reused, never shared.
 final class CompressionService: Sendable {
     private let pool: NIOThreadPool
-    private let compressors: NIOLockedValueBox<[CompressorBox]>
+    private let compressors: Locked<[CompressorBox]>
     private let compression: RecordBatchCompression
     private let level: Int32?
 
@@ -17,7 +16,7 @@ final class CompressionService: Sendable {
         self.compression = compression
         self.level = level
         // Fail now, not on the first batch, if the codec cannot be set up.
-        compressors = NIOLockedValueBox([CompressorBox(try BatchCompressor(compression, level: level))])
+        compressors = Locked([CompressorBox(try BatchCompressor(compression, level: level))])
         let count = threads > 0 ? threads : System.coreCount
         pool = NIOThreadPool(numberOfThreads: max(1, count))
         pool.start()
@@ -40,7 +39,7 @@ final class CompressionService: Sendable {
             }
             let result = Result {
                 let compressor = try borrow()
-                defer { compressors.withLockedValue { $0.append(compressor) } }
+                defer { compressors.withLock { $0.append(compressor) } }
                 var sealed = try box.builder.seal(with: compressor.compressor)
                 // A batch may wait in buffer.memory (which counts its compressed size) until it is sent.
                 sealed.shrink(slack: 16 << 10)
@@ -69,7 +68,7 @@ final class CompressionService: Sendable {
                 guard records.count > 1 else { throw ProducerError(.recordTooLarge, "a batch of one record cannot be split") }
                 let middle = records.count / 2
                 let compressor = try borrow()
-                defer { compressors.withLockedValue { $0.append(compressor) } }
+                defer { compressors.withLock { $0.append(compressor) } }
                 var halves: [SealedRecordBatch] = []
                 for range in [0..<middle, middle..<records.count] {
                     var builder = RecordBatchBuilder()
@@ -84,7 +83,7 @@ final class CompressionService: Sendable {
     }
 
     private func borrow() throws -> CompressorBox {
-        if let ready = compressors.withLockedValue({ $0.popLast() }) { return ready }
+        if let ready = compressors.withLock({ $0.popLast() }) { return ready }
         return CompressorBox(try BatchCompressor(compression, level: level))
     }
 

@@ -1,4 +1,3 @@
-import NIOConcurrencyHelpers
 import NIOCore
 
 /// The way onto the producer's event loop from other threads (callers of `send`, `flush`, the accumulator).
@@ -8,7 +7,7 @@ import NIOCore
 final class LoopGate: Sendable {
     /// The producer's event loop.
     let loop: EventLoop
-    private let stopped = NIOLockedValueBox(false)
+    private let stopped = Locked(false)
 
     init(_ loop: EventLoop) {
         self.loop = loop
@@ -17,7 +16,7 @@ final class LoopGate: Sendable {
     /// Calls `body` with the loop unless ``stop()`` was called, and returns its result (`nil` when refused).
     /// What `body` hands the loop is queued before anything that the caller of ``stop()`` queues afterwards.
     func withLoop<T>(_ body: (EventLoop) -> T) -> T? {
-        stopped.withLockedValue { stopped in stopped ? nil : body(loop) }
+        stopped.withLock { stopped in stopped ? nil : body(loop) }
     }
 
     /// Runs `task` on the loop; `false` (and `task` never runs) once ``stop()`` was called.
@@ -28,6 +27,6 @@ final class LoopGate: Sendable {
 
     /// Refuses every later task; tasks accepted before are already queued on the loop.
     func stop() {
-        stopped.withLockedValue { $0 = true }
+        stopped.withLock { $0 = true }
     }
 }

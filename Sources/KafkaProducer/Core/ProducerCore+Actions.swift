@@ -69,8 +69,8 @@ extension ProducerCore {
         if expectsResponse {
             connection.pending[correlationId] = .produce(requestID: requestID, version: version, partitions: items.count)
         }
-        counters.requestsSent.wrappingIncrement(ordering: .relaxed)
-        counters.batchBytesSent.wrappingIncrement(by: bytes, ordering: .relaxed)
+        counters.requestsSent.wrappingAdd(1, ordering: .relaxed)
+        counters.batchBytesSent.wrappingAdd(bytes, ordering: .relaxed)
         channel.writeAndFlush(buffer, promise: nil)
     }
 

@@ -63,15 +63,15 @@ extension ProducerCore {
                 connection.channel = channel
                 if let line = connectionFailures.connected(broker: "\(connection.address)") {
                     logConnection(line, node: connection.node)
-                    unreachable.withLockedValue { $0 = connectionFailures.unreachable }
+                    unreachable.withLock { $0 = connectionFailures.unreachable }
                 }
                 handshake(connection, connection.machine.socketOpened())
             case .failure(let error):
-                counters.connectionFailures.wrappingIncrement(ordering: .relaxed)
+                counters.connectionFailures.wrappingAdd(1, ordering: .relaxed)
                 let line = connectionFailures.failed(
                     broker: "\(connection.address)", error: "\(error)", now: MonotonicClock.now())
                 logConnection(line, node: connection.node)
-                unreachable.withLockedValue { $0 = connectionFailures.unreachable }
+                unreachable.withLock { $0 = connectionFailures.unreachable }
                 connection.machine.closed(now: MonotonicClock.now())
                 if connection.node < 0 { metadataSchedule.bootstrapFailed() }
                 rescheduleTimer()
@@ -188,7 +188,7 @@ extension ProducerCore {
         let wasReady = connection.machine.isReady
         connection.channel = nil
         connection.machine.closed(now: now)
-        counters.connectionFailures.wrappingIncrement(ordering: .relaxed)
+        counters.connectionFailures.wrappingAdd(1, ordering: .relaxed)
         if !closed {
             logger.warning(
                 "connection to broker closed",

@@ -1,7 +1,5 @@
-import Atomics
 import KafkaWire
 import Logging
-import NIOConcurrencyHelpers
 import NIOCore
 import NIOPosix
 
@@ -37,7 +35,7 @@ final class ProducerCore: @unchecked Sendable {
     /// Which connection failures are logged (the first, then one a minute while they repeat).
     var connectionFailures = ConnectionFailureLog()
     /// The brokers whose last connection attempt failed, for errors read on other threads.
-    let unreachable = NIOLockedValueBox<[(broker: String, error: String)]>([])
+    let unreachable = Locked<[(broker: String, error: String)]>([])
     var closed = false
 
     init(
@@ -127,7 +125,7 @@ final class ProducerCore: @unchecked Sendable {
     /// Reports every record of a batch that never reached the sender as failed with `error`.
     private func fail(_ info: BatchInfo, _ error: ProducerError) {
         accumulator.release(info.reservedBytes, topic: info.topicPartition.topic)
-        counters.recordsFailed.wrappingIncrement(by: info.tokens.count, ordering: .relaxed)
+        counters.recordsFailed.wrappingAdd(info.tokens.count, ordering: .relaxed)
         onDelivery(info.failed(error))
         checkFlushWaiters()
     }
@@ -175,7 +173,7 @@ final class ProducerCore: @unchecked Sendable {
     func deliver(_ batch: ProducerBatch, baseOffset: Int64, logAppendTime: Int64, error: ProducerError?) {
         accumulator.release(batch.reservedBytes, topic: batch.topicPartition.topic)
         if let error {
-            counters.recordsFailed.wrappingIncrement(by: batch.tokens.count, ordering: .relaxed)
+            counters.recordsFailed.wrappingAdd(batch.tokens.count, ordering: .relaxed)
             logger.error(
                 "records not delivered",
                 metadata: [
@@ -184,8 +182,8 @@ final class ProducerCore: @unchecked Sendable {
                     "records": "\(batch.tokens.count)", "error": "\(error)",
                 ])
         } else {
-            counters.recordsDelivered.wrappingIncrement(by: batch.tokens.count, ordering: .relaxed)
-            counters.batchesDelivered.wrappingIncrement(ordering: .relaxed)
+            counters.recordsDelivered.wrappingAdd(batch.tokens.count, ordering: .relaxed)
+            counters.batchesDelivered.wrappingAdd(1, ordering: .relaxed)
         }
         onDelivery(DeliveryReport(
             topic: batch.topicPartition.topic, partition: batch.topicPartition.partition, baseOffset: baseOffset,

@@ -1,23 +1,23 @@
-import Atomics
+import Synchronization
 
 /// Counters of what the producer did, readable from any thread (the metrics endpoint reads them).
 public final class ProducerCounters: Sendable {
     /// Records accepted by `send`.
-    public let recordsSent = ManagedAtomic<Int>(0)
+    public let recordsSent = Atomic<Int>(0)
     /// Records the brokers acknowledged.
-    public let recordsDelivered = ManagedAtomic<Int>(0)
+    public let recordsDelivered = Atomic<Int>(0)
     /// Records reported as not delivered.
-    public let recordsFailed = ManagedAtomic<Int>(0)
+    public let recordsFailed = Atomic<Int>(0)
     /// Batches acknowledged.
-    public let batchesDelivered = ManagedAtomic<Int>(0)
+    public let batchesDelivered = Atomic<Int>(0)
     /// Batch attempts that failed and were retried.
-    public let retries = ManagedAtomic<Int>(0)
+    public let retries = Atomic<Int>(0)
     /// Produce requests written.
-    public let requestsSent = ManagedAtomic<Int>(0)
+    public let requestsSent = Atomic<Int>(0)
     /// Bytes of record batches written (compressed size).
-    public let batchBytesSent = ManagedAtomic<Int>(0)
+    public let batchBytesSent = Atomic<Int>(0)
     /// Connections that closed or failed.
-    public let connectionFailures = ManagedAtomic<Int>(0)
+    public let connectionFailures = Atomic<Int>(0)
 
     /// Makes counters at zero.
     public init() {}
