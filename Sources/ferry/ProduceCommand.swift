@@ -140,55 +140,25 @@ struct ProduceCommand: AsyncParsableCommand {
         let producer = try KafkaProducer(configuration: configuration, logger: logger, onDelivery: { report in
             tally.record(report)
         })
-        var sent: UInt64 = 0
-        var refused: UInt64 = 0
-        let fixedKey = key.map { Array($0.utf8) }
         let delimiter = keyDelimiter?.utf8.first
-        // Option values copied out once: reading an @Option per line costs a generic metadata lookup.
-        let sender = LineSender(producer: producer, topic: topic, partition: partition, headers: recordHeaders)
-        var timestamp = WallClockMilliseconds.now()
-        /// Set when the topic's metadata never came: the records after it fail at once instead of each
-        /// waiting max.block.ms again.
-        var noMetadata: ProducerError? = nil
-        func send(key keyPart: UnsafeRawBufferPointer?, value: UnsafeRawBufferPointer) {
-            if noMetadata != nil {
-                refused += 1
-                return
-            }
-            do {
-                if let fixedKey {
-                    try fixedKey.withUnsafeBytes { keyBytes in
-                        try sender.send(key: keyBytes, value: value, timestamp: timestamp, token: sent)
-                    }
-                } else {
-                    try sender.send(key: keyPart, value: value, timestamp: timestamp, token: sent)
-                }
-                sent += 1
-            } catch {
-                refused += 1
-                tally.refuse(error)
-                if let error = error as? ProducerError, error.code == .metadataTimeout { noMetadata = error }
-            }
-        }
-        func tooLong(_ length: Int64, _ what: String) {
-            refused += 1
-            tally.refuse(ProducerError(
-                .recordTooLarge, topic: topic,
-                "a \(what) of \(length) bytes is longer than max.request.size (\(configuration.maxRequestSize)) allows"))
-        }
+        // Option values copied out once (reading an @Option per line costs a generic metadata lookup), and the
+        // loop's state in one struct: one exclusive access per line instead of one per captured variable.
+        var sending = RecordSending(
+            sender: LineSender(producer: producer, topic: topic, partition: partition, headers: recordHeaders),
+            fixedKey: key.map { Array($0.utf8) }, tally: tally, maxRequestSize: configuration.maxRequestSize)
         if !files.isEmpty {
             for path in files {
-                timestamp = WallClockMilliseconds.now()
+                sending.timestamp = WallClockMilliseconds.now()
                 switch WholeFile.read(path, maxBytes: configuration.maxRequestSize) {
                 case .failure(let failure):
                     FileHandleStream.standardError.write("ferry produce: \(failure)\n")
-                    refused += 1
+                    sending.refused += 1
                     continue
                 case .success(.tooLong(let length)):
-                    tooLong(length, "file (\(path))")
+                    sending.tooLong(length, "file (\(path))")
                     continue
                 case .success(.bytes(let bytes)):
-                    bytes.withUnsafeBytes { send(key: nil, value: $0) }
+                    bytes.withUnsafeBytes { sending.send(key: nil, value: $0) }
                 }
             }
         } else {
@@ -202,23 +172,26 @@ struct ProduceCommand: AsyncParsableCommand {
                 throw ExitCode(1)
             }
             do {
-                try source.forEachLine(chunkRead: { timestamp = WallClockMilliseconds.now() }, tooLong: { tooLong($0, "line") }) { line in
+                try source.forEachLine(
+                    chunkRead: { sending.timestamp = WallClockMilliseconds.now() }, tooLong: { sending.tooLong($0, "line") }
+                ) { line in
                     var keyPart: UnsafeRawBufferPointer? = nil
                     var valuePart = line
                     if let delimiter, let split = line.firstIndex(of: delimiter) {
                         keyPart = UnsafeRawBufferPointer(rebasing: line[..<split])
                         valuePart = UnsafeRawBufferPointer(rebasing: line[(split + 1)...])
                     }
-                    send(key: keyPart, value: valuePart)
+                    sending.send(key: keyPart, value: valuePart)
                 }
             } catch {
                 FileHandleStream.standardError.write("ferry produce: reading input: \(error)\n")
-                refused += 1
+                sending.refused += 1
             }
         }
         await producer.flush()
         let clean = await producer.close(timeout: .milliseconds(closeTimeoutMs))
         let (delivered, failed, errors) = tally.result
+        let (sent, refused) = (sending.sent, sending.refused)
         let line = "records read: \(sent + refused), sent: \(sent), delivered: \(delivered), failed: \(UInt64(failed) + refused)\n"
         FileHandleStream.standardError.write(line)
         for error in errors { FileHandleStream.standardError.write("  \(error)\n") }
@@ -241,6 +214,72 @@ struct ProduceCommand: AsyncParsableCommand {
         } catch {
             throw ValidationError(error.errors.map { "\(path):\($0.line): \($0.message)" }.joined(separator: "\n"))
         }
+    }
+}
+
+/// The send loop's state: what was sent and refused, the timestamp of the current read.
+struct RecordSending {
+    let sender: LineSender
+    let fixedKey: [UInt8]?
+    let tally: DeliveryTally
+    let maxRequestSize: Int
+    var sent: UInt64 = 0
+    var refused: UInt64 = 0
+    var timestamp = WallClockMilliseconds.now()
+    /// Set when the topic's metadata never came: the records after it fail at once instead of each waiting
+    /// max.block.ms again.
+    var noMetadata = false
+
+    init(sender: LineSender, fixedKey: [UInt8]?, tally: DeliveryTally, maxRequestSize: Int) {
+        self.sender = sender
+        self.fixedKey = fixedKey
+        self.tally = tally
+        self.maxRequestSize = maxRequestSize
+    }
+
+    mutating func send(key: UnsafeRawBufferPointer?, value: UnsafeRawBufferPointer) {
+        guard !noMetadata else {
+            refused += 1
+            return
+        }
+        let failure: ProducerError?
+        if let fixedKey {
+            let (sender, timestamp, token) = (sender, timestamp, sent)
+            failure = fixedKey.withUnsafeBytes { keyBytes in
+                Self.attempt { () throws(ProducerError) in
+                    try sender.send(key: keyBytes, value: value, timestamp: timestamp, token: token)
+                }
+            }
+        } else {
+            failure = Self.attempt { () throws(ProducerError) in
+                try sender.send(key: key, value: value, timestamp: timestamp, token: sent)
+            }
+        }
+        guard let failure else {
+            sent += 1
+            return
+        }
+        refused += 1
+        tally.refuse(failure)
+        if failure.code == .metadataTimeout { noMetadata = true }
+    }
+
+    /// The error `body` throws, if any.
+    @inline(__always)
+    static func attempt(_ body: () throws(ProducerError) -> Void) -> ProducerError? {
+        do {
+            try body()
+            return nil
+        } catch {
+            return error
+        }
+    }
+
+    mutating func tooLong(_ length: Int64, _ what: String) {
+        refused += 1
+        tally.refuse(ProducerError(
+            .recordTooLarge, topic: sender.topic,
+            "a \(what) of \(length) bytes is longer than max.request.size (\(maxRequestSize)) allows"))
     }
 }
 
