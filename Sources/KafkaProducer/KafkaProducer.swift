@@ -166,12 +166,8 @@ public final class KafkaProducer: Sendable {
     /// ``ProducerError/Code-swift.struct/metadataTimeout``). A task cancelled while it waits so fails with
     /// `CancellationError` (a record already buffered is sent anyway).
     public func send(_ record: ProducerRecord) async throws -> RecordMetadata {
-        let token = nextAsyncToken.wrappingAdd(1, ordering: .relaxed).oldValue | Self.reservedTokenBit
-        let timestamp = record.timestamp ?? WallClock.milliseconds()
-        var stamped = record
-        stamped.timestamp = timestamp
         // Registered before the record is buffered: its outcome may come before this task suspends.
-        waiting.withLock { $0[token] = .sent(timestamp: timestamp) }
+        let (token, stamped, timestamp) = register(record) { .sent(timestamp: $0) }
         do {
             try await enqueueSuspending(stamped, token: token)
         } catch {
@@ -199,17 +195,27 @@ public final class KafkaProducer: Sendable {
     public func send(
         _ record: ProducerRecord, callback: @escaping @Sendable (Result<RecordMetadata, ProducerError>) -> Void
     ) throws(ProducerError) {
-        let token = nextAsyncToken.wrappingAdd(1, ordering: .relaxed).oldValue | Self.reservedTokenBit
-        var stamped = record
-        let timestamp = record.timestamp ?? WallClock.milliseconds()
-        stamped.timestamp = timestamp
-        waiting.withLock { $0[token] = .callback(callback, timestamp: timestamp) }
+        let (token, stamped, _) = register(record) { .callback(callback, timestamp: $0) }
         do {
             try enqueue(stamped, token: token, wait: .block(maxBlockNs))
         } catch {
             waiting.withLock { _ = $0.removeValue(forKey: token) }
             throw error
         }
+    }
+
+    /// Gives a record of ``send(_:)`` or ``send(_:callback:)`` its token (``reservedTokenBit`` set) and its
+    /// timestamp (now, unless it has one), and registers what its outcome goes to.
+    private func register(
+        _ record: ProducerRecord, _ pending: (_ timestamp: Int64) -> Pending
+    ) -> (token: UInt64, record: ProducerRecord, timestamp: Int64) {
+        let token = nextAsyncToken.wrappingAdd(1, ordering: .relaxed).oldValue | Self.reservedTokenBit
+        var stamped = record
+        let timestamp = record.timestamp ?? WallClock.milliseconds()
+        stamped.timestamp = timestamp
+        let entry = pending(timestamp)
+        waiting.withLock { $0[token] = entry }
+        return (token, stamped, timestamp)
     }
 
     /// Buffers a record, suspending (never blocking) while it must wait, up to `max.block.ms`.

@@ -90,19 +90,18 @@ struct ProduceCommand: AsyncParsableCommand {
         if let compression { fromFlags["compression.type"] = compression }
         if let acks { fromFlags["acks"] = acks }
         for property in properties {
-            guard let equals = property.firstIndex(of: "=") else {
+            guard let (name, value) = Self.nameAndValue(property) else {
                 throw ValidationError("-X \(property): expected name=value")
             }
-            fromFlags[String(property[..<equals])] = String(property[property.index(after: equals)...])
+            fromFlags[name] = value
         }
         for (name, value) in fromFlags {
             settings[name] = value
             fileLines[name] = nil
         }
-        // A record fails at delivery.timeout.ms at the latest: the wait for metadata (max.block.ms, 60 s by
-        // default) does not outlast it unless asked for.
-        // As kcat's message.timeout.ms: a shorter delivery.timeout.ms than Java's linger + request timeout
-        // (30 s) shortens the request timeout to fit, unless that is given too.
+        // A record fails at delivery.timeout.ms at the latest, as with kcat's message.timeout.ms: unless given,
+        // the wait for metadata (max.block.ms, 60 s) and the request timeout (30 s, which Java wants within
+        // delivery.timeout.ms less linger.ms) are shortened to fit.
         if let limit = settings["delivery.timeout.ms"].flatMap({ Int($0) }), limit > 0 {
             if settings["max.block.ms"] == nil, limit < 60_000 { settings["max.block.ms"] = "\(limit)" }
             let linger = settings["linger.ms"].flatMap { Int($0) } ?? 0
@@ -123,8 +122,8 @@ struct ProduceCommand: AsyncParsableCommand {
             throw ValidationError("-l reads lines from one file: give the file to -l, or files to send whole, not both")
         }
         let recordHeaders = headers.map { header -> RecordHeader in
-            guard let equals = header.firstIndex(of: "=") else { return RecordHeader(key: header, value: nil) }
-            return RecordHeader(key: String(header[..<equals]), string: String(header[header.index(after: equals)...]))
+            guard let (name, value) = Self.nameAndValue(header) else { return RecordHeader(key: header, value: nil) }
+            return RecordHeader(key: name, string: value)
         }
         let configuration: ProducerConfiguration
         do {
@@ -200,6 +199,12 @@ struct ProduceCommand: AsyncParsableCommand {
         }
     }
 
+
+    /// `name=value` split at the first `=` (the value may hold more), or nil without one.
+    static func nameAndValue(_ text: String) -> (String, String)? {
+        guard let equals = text.firstIndex(of: "=") else { return nil }
+        return (String(text[..<equals]), String(text[text.index(after: equals)...]))
+    }
 
     /// The entries of a properties file (`-F`), or a usage error naming file and line.
     static func readProperties(_ path: String) throws -> [JavaProperties.Entry] {

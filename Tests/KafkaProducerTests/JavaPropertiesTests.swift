@@ -139,11 +139,11 @@ struct JavaProducerPropertiesTests {
 
     @Test("edit distance: stops early beyond the limit; suggestions only for near misses")
     func suggestions() {
-        #expect(ProducerConfiguration.editDistance("linger.ms", "linger.ms", limit: 2) == 0)
-        #expect(ProducerConfiguration.editDistance("lingr.ms", "linger.ms", limit: 2) == 1)
-        #expect(ProducerConfiguration.editDistance("", "abc", limit: 5) == 3)
-        #expect(ProducerConfiguration.editDistance("abc", "", limit: 5) == 3)
-        #expect(ProducerConfiguration.editDistance("abcdef", "uvwxyz", limit: 2) == 3)
+        #expect(NameSuggestion.distance("linger.ms", "linger.ms", limit: 2) == 0)
+        #expect(NameSuggestion.distance("lingr.ms", "linger.ms", limit: 2) == 1)
+        #expect(NameSuggestion.distance("", "abc", limit: 5) == 3)
+        #expect(NameSuggestion.distance("abc", "", limit: 5) == 3)
+        #expect(NameSuggestion.distance("abcdef", "uvwxyz", limit: 2) == 3)
         #expect(ProducerConfiguration.suggestion(for: "bootstrap.server") == "bootstrap.servers")
         #expect(ProducerConfiguration.suggestion(for: "max.block.msec") == "max.block.ms")
         #expect(ProducerConfiguration.suggestion(for: "zzz") == nil)

@@ -1,3 +1,5 @@
+import KafkaProducer
+
 /// Reads typed values out of YAML nodes, with `${VAR}` / `${VAR:-default}` interpolation in scalars, and
 /// records every problem (with file, line, column and key path) instead of stopping at the first.
 final class ConfigReader {
@@ -27,8 +29,8 @@ final class ConfigReader {
             if known.contains(entry.key) {
                 result[entry.key] = entry.value
             } else {
-                let near = known.min { distance($0, entry.key) < distance($1, entry.key) }
-                let hint = near.map { distance($0, entry.key) <= 3 ? " (did you mean '\($0)'?)" : "" } ?? ""
+                let near = NameSuggestion.nearest(to: entry.key, among: known, maximumDistance: 3)
+                let hint = near.map { " (did you mean '\($0)'?)" } ?? ""
                 errors.append(ConfigurationError(
                     .unknownKey, file: file, line: entry.line, column: entry.column, key: keyPath,
                     "unknown key\(hint); known keys here: \(known.joined(separator: ", "))"))
@@ -142,20 +144,6 @@ final class ConfigReader {
             index = text.index(after: close)
         }
         return output
-    }
-
-    private func distance(_ a: String, _ b: String) -> Int {
-        let a = Array(a)
-        let b = Array(b)
-        var previous = Array(0...b.count)
-        for i in 1...max(a.count, 1) where !a.isEmpty {
-            var current = [i] + Array(repeating: 0, count: b.count)
-            for j in 1...max(b.count, 1) where !b.isEmpty {
-                current[j] = min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + (a[i - 1] == b[j - 1] ? 0 : 1))
-            }
-            previous = current
-        }
-        return a.isEmpty ? b.count : previous[b.count]
     }
 }
 

@@ -71,9 +71,13 @@ struct MetadataScheduler {
         return times
     }
 
+    /// Whether a request is wanted, none is out and no backoff holds it: only then is ``decide(connections:bootstrapServers:now:)``
+    /// worth its candidates.
+    func isDue(now: UInt64) -> Bool { wanted && !inFlight && now >= retryAt }
+
     /// What to do now with these connections (known brokers and bootstrap ones, in the core's order).
     func decide(connections: [Candidate], bootstrapServers: [BrokerAddress], now: UInt64) -> Decision {
-        guard wanted, !inFlight, now >= retryAt else { return .wait }
+        guard isDue(now: now) else { return .wait }
         let chosen = connections.firstIndex { $0.isReady && $0.node >= 0 } ?? connections.firstIndex { $0.isReady }
         if let chosen, connections[chosen].canAskMetadata { return .send(chosen) }
         // No usable connection: open one, to a known broker or else to the next bootstrap server.

@@ -161,32 +161,6 @@ extension ProducerConfiguration {
     static func suggestion(for name: String) -> String? {
         let candidates = knownProperties.union(inertJavaProperties.keys).union(classProperties.keys)
             .union(["key.serializer", "value.serializer", "security.protocol"])
-        let limit = max(2, name.count / 6)
-        var best: (name: String, distance: Int)?
-        for candidate in candidates.sorted() {
-            let distance = editDistance(name, candidate, limit: limit)
-            if distance <= limit, distance < (best?.distance ?? .max) { best = (candidate, distance) }
-        }
-        return best?.name
-    }
-
-    /// Levenshtein distance between two strings (by UTF-8 byte), or `limit + 1` once it exceeds `limit`.
-    static func editDistance(_ a: String, _ b: String, limit: Int) -> Int {
-        let a = Array(a.utf8), b = Array(b.utf8)
-        guard abs(a.count - b.count) <= limit else { return limit + 1 }
-        var previous = Array(0...b.count)
-        var current = [Int](repeating: 0, count: b.count + 1)
-        for i in 1...max(a.count, 1) where !a.isEmpty {
-            current[0] = i
-            var rowBest = current[0]
-            for j in 1...max(b.count, 1) where !b.isEmpty {
-                let cost = a[i - 1] == b[j - 1] ? 0 : 1
-                current[j] = min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + cost)
-                rowBest = min(rowBest, current[j])
-            }
-            if rowBest > limit { return limit + 1 }
-            swap(&previous, &current)
-        }
-        return previous[b.count]
+        return NameSuggestion.nearest(to: name, among: candidates.sorted(), maximumDistance: max(2, name.count / 6))
     }
 }

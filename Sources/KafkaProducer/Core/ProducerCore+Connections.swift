@@ -223,8 +223,9 @@ extension ProducerCore {
     /// Sends a Metadata request for every topic of interest if one is wanted and none is out, or opens a
     /// connection to ask on, as ``MetadataScheduler`` decides.
     func requestMetadataIfNeeded() {
-        guard !closed else { return }
         let now = MonotonicClock.now()
+        // Called on every timer tick and connection event: the candidates are built only when a request is due.
+        guard !closed, metadataSchedule.isDue(now: now) else { return }
         var decision = metadataSchedule.decide(
             connections: metadataCandidates, bootstrapServers: configuration.bootstrapServers, now: now)
         if case .addBootstrapServers(let addresses) = decision {
