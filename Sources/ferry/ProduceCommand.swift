@@ -104,7 +104,8 @@ struct ProduceCommand: AsyncParsableCommand {
         // delivery.timeout.ms less linger.ms) are shortened to fit.
         if let limit = settings["delivery.timeout.ms"].flatMap({ Int($0) }), limit > 0 {
             if settings["max.block.ms"] == nil, limit < 60_000 { settings["max.block.ms"] = "\(limit)" }
-            let linger = settings["linger.ms"].flatMap { Int($0) } ?? 0
+            // Clamped: a negative linger.ms (refused below, by the configuration) must not overflow this.
+            let linger = max(0, settings["linger.ms"].flatMap { Int($0) } ?? 0)
             if settings["request.timeout.ms"] == nil, limit - linger < 30_000 {
                 settings["request.timeout.ms"] = "\(max(1, limit - linger))"
             }

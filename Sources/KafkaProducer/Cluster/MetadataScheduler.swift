@@ -43,7 +43,7 @@ struct MetadataScheduler {
     /// When the last response was applied (0: never).
     private(set) var refreshedAt: UInt64 = 0
     /// Which bootstrap server to try next.
-    private(set) var nextBootstrap = 0
+    private(set) var nextBootstrap: UInt = 0
 
     private let maxAgeNs: UInt64
     private let retryBackoffMs: Int
@@ -95,7 +95,7 @@ struct MetadataScheduler {
         }
         // With no connection to try now (all backing off), the reconnect timer comes back here.
         guard !bootstraps.isEmpty else { return .wait }
-        return .open(bootstraps[nextBootstrap % bootstraps.count])
+        return .open(bootstraps[Int(nextBootstrap % UInt(bootstraps.count))])
     }
 
     /// A Metadata request was written.

@@ -59,6 +59,13 @@ struct ProduceCommandTests {
         let badProperty = try Unprivileged.runFerry(["produce", "-b", "127.0.0.1:1", "-t", "t", "-X", "linger.ms=soon"], timeout: 30)
         #expect(badProperty.status == 64)
         #expect(badProperty.stderr.contains("linger.ms"), "\(badProperty.stderr)")
+        // Numbers the command derives settings from are clamped before the configuration refuses them: this
+        // trapped on overflow (delivery.timeout.ms less linger.ms) before it could be reported.
+        let hugeLinger = try Unprivileged.runFerry(
+            ["produce", "-b", "127.0.0.1:1", "-t", "t", "-X", "delivery.timeout.ms=5000", "-X", "linger.ms=-9223372036854775808"],
+            stdin: Data(), timeout: 30)
+        #expect(hugeLinger.status == 64, "\(hugeLinger.stderr)")
+        #expect(hugeLinger.stderr.contains("linger.ms=-9223372036854775808: must be between 0"), "\(hugeLinger.stderr)")
         let bothKeys = try Unprivileged.runFerry(["produce", "-b", "127.0.0.1:1", "-t", "t", "-k", "a", "-K", ":"], timeout: 30)
         #expect(bothKeys.status == 64)
         let missingFile = try Unprivileged.runFerry(["produce", "-b", "127.0.0.1:1", "-t", "t", "--file", "/nonexistent/x.log"], timeout: 30)
