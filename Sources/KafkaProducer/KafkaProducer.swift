@@ -96,7 +96,12 @@ public final class KafkaProducer: Sendable {
         self.deliver = deliver
         core = ProducerCore(
             configuration: configuration, eventLoop: loop, logger: logger, accumulator: accumulator,
-            compression: compression, counters: counters, channelInitializer: channelInitializer, onDelivery: deliver)
+            compression: compression, counters: counters,
+            connector: TCPConnector(
+                connectTimeout: .nanoseconds(Int64(clamping: ProducerConfiguration.nanoseconds(
+                    milliseconds: configuration.socketConnectionSetupTimeoutMs))),
+                channelInitializer: channelInitializer),
+            onDelivery: deliver)
         let created = core
         coreBox.withLock { $0 = created }
         for (name, why) in configuration.ignoredProperties.sorted(by: { $0.key < $1.key }) {

@@ -21,8 +21,8 @@ struct CompressionFailureTests {
         let reports = NIOLockedValueBox<[DeliveryReport]>([])
         let core = ProducerCore(
             configuration: configuration, eventLoop: loop, logger: logger, accumulator: accumulator,
-            compression: try CompressionService(compression: .none, level: nil, threads: 1), counters: ProducerCounters(),
-            channelInitializer: nil, onDelivery: { report in reports.withLockedValue { $0.append(report) } })
+            compression: try CompressionService.inline(compression: .none, level: nil), counters: ProducerCounters(),
+            connector: TCPConnector(connectTimeout: .seconds(1), channelInitializer: nil), onDelivery: { report in reports.withLockedValue { $0.append(report) } })
         accumulator.updateTopic("t", partitionCount: 1, available: [0], error: nil)
         // Two records in one open batch, then the batch back from compression as a failure.
         for token in UInt64(1)...2 {

@@ -23,6 +23,8 @@ final class RecordAccumulator: @unchecked Sendable {
     private let ignoreKeys: Bool
     /// Called (outside the lock) when a topic needs metadata or a new batch starts lingering.
     private let wake: @Sendable (WakeReason) -> Void
+    /// Monotonic nanoseconds for batch creation and linger deadlines (a virtual clock in tests).
+    private let clock: @Sendable () -> UInt64
     private var random = SystemRandomNumberGenerator()
     private var spareBuilders: [RecordBatchBuilder] = []
     private var lastHandle: TopicHandle?
@@ -57,7 +59,11 @@ final class RecordAccumulator: @unchecked Sendable {
         case lingerDeadline(UInt64)
     }
 
-    init(configuration: ProducerConfiguration, wake: @escaping @Sendable (WakeReason) -> Void) {
+    init(
+        configuration: ProducerConfiguration, clock: @escaping @Sendable () -> UInt64 = MonotonicClock.now,
+        wake: @escaping @Sendable (WakeReason) -> Void
+    ) {
+        self.clock = clock
         batchSize = configuration.effectiveBatchSize
         bufferMemory = configuration.bufferMemory
         maxRequestSize = configuration.maxRequestSize
@@ -178,7 +184,7 @@ final class RecordAccumulator: @unchecked Sendable {
             }
         }
         if handle.slots[Int(partition)].open == nil {
-            let now = MonotonicClock.now()
+            let now = clock()
             handle.slots[Int(partition)].open = OpenBatch(
                 builder: spareBuilders.popLast() ?? RecordBatchBuilder(capacity: min(batchSize, 64 * 1024)), tokens: [],
                 createdAt: now, reservedBytes: 0)

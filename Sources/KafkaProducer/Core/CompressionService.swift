@@ -5,8 +5,11 @@ import NIOPosix
 
 /// Seals closed batches (encode header, compress) on a pool of threads, so that gzip uses every core.
 /// Each thread borrows a compressor from a small stack, so codec contexts are reused, never shared.
+/// Tests of the producer core on `EmbeddedEventLoop` (one thread) use ``inline(compression:level:)``, which
+/// does the same work on the calling thread.
 final class CompressionService: Sendable {
-    private let pool: NIOThreadPool
+    /// The threads, or nil when the work runs on the caller's thread (``inline(compression:level:)``).
+    private let pool: NIOThreadPool?
     private let compressors: Locked<[CompressorBox]>
     private let compression: RecordBatchCompression
     private let level: Int32?
@@ -18,8 +21,31 @@ final class CompressionService: Sendable {
         // Fail now, not on the first batch, if the codec cannot be set up.
         compressors = Locked([CompressorBox(try BatchCompressor(compression, level: level))])
         let count = threads > 0 ? threads : System.coreCount
-        pool = NIOThreadPool(numberOfThreads: max(1, count))
+        let pool = NIOThreadPool(numberOfThreads: max(1, count))
         pool.start()
+        self.pool = pool
+    }
+
+    private init(inlineWith compression: RecordBatchCompression, level: Int32?) throws {
+        self.compression = compression
+        self.level = level
+        compressors = Locked([CompressorBox(try BatchCompressor(compression, level: level))])
+        pool = nil
+    }
+
+    /// A service without threads: ``seal(_:recycle:done:)`` and ``split(_:done:)`` do their work and call
+    /// `done` before they return, on the caller's thread.
+    static func inline(compression: RecordBatchCompression, level: Int32?) throws -> CompressionService {
+        try CompressionService(inlineWith: compression, level: level)
+    }
+
+    /// Runs `work` on a pool thread (`true`: the pool is active; `false`: it stopped and the work must
+    /// only report that), or at once on this thread without a pool.
+    private func perform(_ work: @escaping @Sendable (_ active: Bool) -> Void) {
+        guard let pool else { return work(true) }
+        pool.submit { state in
+            if case .active = state { work(true) } else { work(false) }
+        }
     }
 
     /// Seals `batch` on a pool thread and calls `done` there with the result; the emptied builder (its
@@ -32,8 +58,8 @@ final class CompressionService: Sendable {
         // The box owns the only reference to the builder's memory, so sealing resets it in place.
         let box = BuilderBox(batch.builder)
         _ = consume batch
-        pool.submit { [self] state in
-            guard case .active = state else {
+        perform { [self] active in
+            guard active else {
                 done(info, .failure(ProducerError(.closed, "the compression threads stopped")))
                 return
             }
@@ -57,8 +83,8 @@ final class CompressionService: Sendable {
         _ batch: SealedRecordBatch,
         done: @escaping @Sendable (Result<(first: SealedRecordBatch, second: SealedRecordBatch, middle: Int), Error>) -> Void
     ) {
-        pool.submit { [self] state in
-            guard case .active = state else {
+        perform { [self] active in
+            guard active else {
                 done(.failure(ProducerError(.closed, "the compression threads stopped")))
                 return
             }
@@ -93,6 +119,7 @@ final class CompressionService: Sendable {
     func shutDown() async {
         // One serial queue: NIO hands the cancelled work to it first, and the completion after the threads
         // have ended.
+        guard let pool else { return }
         let queue = DispatchQueue(label: "ferry.compression.shutdown")
         await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
             pool.shutdownGracefully(queue: queue) { _ in continuation.resume() }

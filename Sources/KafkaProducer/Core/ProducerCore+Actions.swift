@@ -41,7 +41,7 @@ extension ProducerCore {
             let version = connection.machine.versions?.produce
         else {
             // The connection went away between the decision and now: the request never left.
-            if expectsResponse { run(sender.requestFailed(requestID, reason: "no connection to broker \(node)", now: MonotonicClock.now())) }
+            if expectsResponse { run(sender.requestFailed(requestID, reason: "no connection to broker \(node)", now: clock())) }
             return
         }
         var byTopic: [String: [ProduceRequest.PartitionProduceData]] = [:]
@@ -63,7 +63,7 @@ extension ProducerCore {
                 request, version: version, correlationId: correlationId, clientId: configuration.clientId, into: &buffer)
         } catch {
             logger.error("cannot encode a Produce request", metadata: ["error": "\(error)"])
-            if expectsResponse { run(sender.requestFailed(requestID, reason: "encoding failed: \(error)", now: MonotonicClock.now())) }
+            if expectsResponse { run(sender.requestFailed(requestID, reason: "encoding failed: \(error)", now: clock())) }
             return
         }
         if expectsResponse {
@@ -90,7 +90,7 @@ extension ProducerCore {
         _ batch: ProducerBatch, _ result: Result<(first: SealedRecordBatch, second: SealedRecordBatch, middle: Int), Error>
     ) {
         compressing -= 1
-        let now = MonotonicClock.now()
+        let now = clock()
         guard !closed else {
             checkFlushWaiters()
             return
@@ -120,7 +120,7 @@ extension ProducerCore {
 
     /// Logs an error that is retried under `ferry.retry.all.errors`, at most every 10 s per partition.
     private func warnRetrying(_ partition: TopicPartition, _ error: ProducerError) {
-        let now = MonotonicClock.now()
+        let now = clock()
         if let last = lastRetryWarning[partition], now - last < 10_000_000_000 { return }
         lastRetryWarning[partition] = now
         logger.error(
@@ -133,9 +133,7 @@ extension ProducerCore {
 
     /// Logs a refused producer id that is asked for again under `ferry.retry.all.errors`, at most every 10 s.
     private func warnIdentityRefused(_ error: ProducerError) {
-        let now = MonotonicClock.now()
-        if let last = lastIdentityWarning, now - last < 10_000_000_000 { return }
-        lastIdentityWarning = now
+        guard producerIds.warningDue(now: clock()) else { return }
         logger.error(
             "the broker refuses a producer id; records are held and sent once it grants one",
             metadata: ["kafka.error_code": "\(error.kafkaError.map { "\($0.rawValue) \($0.name)" } ?? "none")", "error": "\(error.message)"])
@@ -146,7 +144,7 @@ extension ProducerCore {
     /// Arms the single timer for the earliest thing that must happen.
     func rescheduleTimer() {
         guard !closed else { return }
-        let now = MonotonicClock.now()
+        let now = clock()
         var next = sender.nextDeadline(now: now)
         func consider(_ time: UInt64?) {
             guard let time else { return }
@@ -178,7 +176,7 @@ extension ProducerCore {
 
     /// The timer fired: linger, retries, timeouts, metadata age, reconnects.
     func tick() {
-        let now = MonotonicClock.now()
+        let now = clock()
         if let linger = lingerDeadline, linger <= now {
             lingerDeadline = nil
             let senderView = sender

@@ -29,30 +29,22 @@ extension ProducerCore {
 
     /// Starts a connection attempt if the connection's state machine allows one now.
     func open(_ connection: BrokerConnection) {
-        guard connection.machine.connect(now: MonotonicClock.now()) == .openSocket else { return }
+        guard connection.machine.connect(now: clock()) == .openSocket else { return }
         connection.generation += 1
         let generation = connection.generation
         let frames = KafkaFrameDecoder(maximumFrameSize: KafkaFrameDecoder.defaultMaximumFrameSize)
-        let initializer = channelInitializer
-        let bootstrap = ClientBootstrap(group: eventLoop)
-            .connectTimeout(.nanoseconds(Int64(ProducerConfiguration.nanoseconds(milliseconds: configuration.socketConnectionSetupTimeoutMs))))
-            .channelOption(.tcpOption(.tcp_nodelay), value: 1)
-            .channelInitializer { [self] channel in
-                let addOurs: @Sendable () -> EventLoopFuture<Void> = {
-                    channel.eventLoop.makeCompletedFuture {
-                        try channel.pipeline.syncOperations.addHandler(ByteToMessageHandler(KafkaFrameByteDecoder(
-                            frames: frames, limit: { connection.generation == generation ? connection.maximumResponseSize(correlationId: $0) : nil })))
-                        try channel.pipeline.syncOperations.addHandler(BrokerChannelHandler(callbacks: .init(
-                            frame: { frame in self.frameReceived(frame, connection: connection, generation: generation) },
-                            closed: { error in self.connectionClosed(connection, generation: generation, error: error) })))
-                    }
-                }
-                // The TLS seam: the initializer (if any) adds its handlers first, at the front of the pipeline.
-                if let initializer { return initializer(channel).flatMap(addOurs) }
-                return addOurs()
+        // The core's handlers, last in the pipeline: whatever the connector adds (TLS, SASL) comes first.
+        let initialize: @Sendable (any Channel) -> EventLoopFuture<Void> = { [self] channel in
+            channel.eventLoop.makeCompletedFuture {
+                try channel.pipeline.syncOperations.addHandler(ByteToMessageHandler(KafkaFrameByteDecoder(
+                    frames: frames, limit: { connection.generation == generation ? connection.maximumResponseSize(correlationId: $0) : nil })))
+                try channel.pipeline.syncOperations.addHandler(BrokerChannelHandler(callbacks: .init(
+                    frame: { frame in self.frameReceived(frame, connection: connection, generation: generation) },
+                    closed: { error in self.connectionClosed(connection, generation: generation, error: error) })))
             }
+        }
         logger.debug("connecting", metadata: ["kafka.node": "\(connection.node)", "kafka.broker": "\(connection.address)"])
-        bootstrap.connect(host: connection.address.host, port: connection.address.port).whenComplete { [self] result in
+        connector.connect(to: connection.address, on: eventLoop, initialize: initialize).whenComplete { [self] result in
             guard connection.generation == generation else { return }
             switch result {
             case .success(let channel):
@@ -69,10 +61,10 @@ extension ProducerCore {
             case .failure(let error):
                 counters.connectionFailures.wrappingAdd(1, ordering: .relaxed)
                 let line = connectionFailures.failed(
-                    broker: "\(connection.address)", error: "\(error)", now: MonotonicClock.now())
+                    broker: "\(connection.address)", error: "\(error)", now: clock())
                 logConnection(line, node: connection.node)
                 unreachable.withLock { $0 = connectionFailures.unreachable }
-                connection.machine.closed(now: MonotonicClock.now())
+                connection.machine.closed(now: clock())
                 if connection.node < 0 { metadataSchedule.bootstrapFailed() }
                 rescheduleTimer()
             }
@@ -92,10 +84,10 @@ extension ProducerCore {
                 "broker ready",
                 metadata: ["kafka.node": "\(connection.node)", "kafka.produce_version": "\(versions.produce)"])
             if connection.node >= 0 {
-                run(sender.nodeReady(connection.node, produceVersion: versions.produce, now: MonotonicClock.now()))
+                run(sender.nodeReady(connection.node, produceVersion: versions.produce, now: clock()))
             }
             requestMetadataIfNeeded()
-            run(sender.drain(now: MonotonicClock.now()))
+            run(sender.drain(now: clock()))
         case .fail(let reason):
             logger.error("broker unusable", metadata: ["kafka.node": "\(connection.node)", "error": "\(reason)"])
             connection.channel?.close(promise: nil)
@@ -117,7 +109,7 @@ extension ProducerCore {
             return
         }
         connection.pending[correlationId] = pending
-        connection.deadlines[correlationId] = MonotonicClock.now() + ProducerConfiguration.nanoseconds(milliseconds: configuration.requestTimeoutMs)
+        connection.deadlines[correlationId] = clock() + ProducerConfiguration.nanoseconds(milliseconds: configuration.requestTimeoutMs)
         channel.writeAndFlush(buffer, promise: nil)
     }
 
@@ -132,7 +124,7 @@ extension ProducerCore {
             connection.channel?.close(promise: nil)
             return
         }
-        let now = MonotonicClock.now()
+        let now = clock()
         do {
             switch pending {
             case .apiVersions(let version):
@@ -150,25 +142,18 @@ extension ProducerCore {
                 run(sender.produceResponse(requestID, body, now: now))
             case .initProducerId(let version, _):
                 let body = try KafkaFrame.decodeResponse(InitProducerIdResponse.self, version: version, frame: frame).body
-                if body.error == .none && (body.producerId < 0 || body.producerEpoch < 0) {
-                    // Success with no usable id: stamping batches with it would make every one of them invalid.
+                switch producerIds.answer(error: body.error, producerId: body.producerId, epoch: body.producerEpoch, now: now) {
+                case .granted(let identity):
+                    logger.info("producer id", metadata: ["kafka.producer_id": "\(identity.producerId)", "kafka.epoch": "\(identity.epoch)"])
+                    run(sender.identityReceived(identity, now: now))
+                case .invalid(let producerId, let epoch):
                     logger.warning(
                         "InitProducerId answered an invalid producer id; asking again",
-                        metadata: ["kafka.producer_id": "\(body.producerId)", "kafka.epoch": "\(body.producerEpoch)"])
-                    run(sender.identityFailed(.unknownServerError, message: "invalid producer id \(body.producerId)/\(body.producerEpoch)", now: now))
-                } else if body.error == .none {
-                    logger.info("producer id", metadata: ["kafka.producer_id": "\(body.producerId)", "kafka.epoch": "\(body.producerEpoch)"])
-                    run(sender.identityReceived(ProducerIdentity(producerId: body.producerId, epoch: body.producerEpoch), now: now))
-                } else {
-                    if body.error.isRetriable || body.error.info == nil {
-                        // Retried with backoff: logged at most every 10 s.
-                        let last = lastIdentityWarning ?? 0
-                        if lastIdentityWarning == nil || now - last >= 10_000_000_000 {
-                            lastIdentityWarning = now
-                            logger.warning("InitProducerId refused; asking again", metadata: ["kafka.error_code": "\(body.error)"])
-                        }
-                    }
-                    run(sender.identityFailed(body.error, message: "\(body.error)", now: now))
+                        metadata: ["kafka.producer_id": "\(producerId)", "kafka.epoch": "\(epoch)"])
+                    run(sender.identityFailed(.unknownServerError, message: "invalid producer id \(producerId)/\(epoch)", now: now))
+                case .refused(let code, let warn):
+                    if warn { logger.warning("InitProducerId refused; asking again", metadata: ["kafka.error_code": "\(code)"]) }
+                    run(sender.identityFailed(code, message: "\(code)", now: now))
                 }
             }
         } catch {
@@ -184,7 +169,7 @@ extension ProducerCore {
     /// The connection closed (or failed): fail what was pending on it, retry later.
     func connectionClosed(_ connection: BrokerConnection, generation: Int, error: Error?) {
         guard connection.generation == generation else { return }
-        let now = MonotonicClock.now()
+        let now = clock()
         let wasReady = connection.machine.isReady
         connection.channel = nil
         connection.machine.closed(now: now)
@@ -223,7 +208,7 @@ extension ProducerCore {
     /// Sends a Metadata request for every topic of interest if one is wanted and none is out, or opens a
     /// connection to ask on, as ``MetadataScheduler`` decides.
     func requestMetadataIfNeeded() {
-        let now = MonotonicClock.now()
+        let now = clock()
         // Called on every timer tick and connection event: the candidates are built only when a request is due.
         guard !closed, metadataSchedule.isDue(now: now) else { return }
         var decision = metadataSchedule.decide(
@@ -264,7 +249,7 @@ extension ProducerCore {
 
     /// Applies metadata: brokers, leaders, partition counts; adopts bootstrap connections as real nodes.
     func metadataReceived(_ response: MetadataResponse, topics: [String], from source: BrokerConnection) {
-        let now = MonotonicClock.now()
+        let now = clock()
         let update = metadata.apply(response, requested: topics)
         for problem in metadata.problems {
             logger.warning("metadata from the broker partly ignored", metadata: ["kafka.node": "\(source.node)", "problem": "\(problem)"])
@@ -288,29 +273,27 @@ extension ProducerCore {
 
     // MARK: - Producer id
 
-    /// Sends InitProducerId (a bump of `bumping` when the broker supports it) on any ready connection.
+    /// Sends InitProducerId (a bump of `bumping` when the broker supports it) as ``ProducerIdPlanner`` decides.
     func sendInitProducerId(bumping: ProducerIdentity?) {
-        guard let connection = connections.first(where: { $0.isReady && $0.machine.versions?.initProducerId != nil }),
-            let version = connection.machine.versions?.initProducerId
-        else {
+        let candidates = connections.map {
+            ProducerIdPlanner.Candidate(isReady: $0.isReady, initProducerIdVersion: $0.machine.versions?.initProducerId)
+        }
+        switch producerIds.request(bumping: bumping, candidates: candidates) {
+        case .noConnection(let wantMetadata):
             // Nothing ready that supports it yet; come back when a connection is.
-            if !connections.contains(where: \.isReady) {
+            if wantMetadata {
                 metadataSchedule.want()
                 requestMetadataIfNeeded()
             }
-            run(sender.identityFailed(.networkException, message: "no broker connection ready", now: MonotonicClock.now()))
-            return
+            run(sender.identityFailed(.networkException, message: "no broker connection ready", now: clock()))
+        case .cannotBump:
+            // The sender falls back to a fresh producer id, which resets the sequences just as well.
+            run(sender.identityFailed(.unsupportedVersion, message: "epoch bump needs InitProducerId v3", now: clock()))
+        case .send(let index, let version, let producerId, let epoch):
+            let request = InitProducerIdRequest(
+                transactionalId: nil, transactionTimeoutMs: -1, producerId: producerId, producerEpoch: epoch)
+            write(request, version: version, on: connections[index], pending: .initProducerId(version: version, bumping: producerId >= 0))
         }
-        let bump = bumping.flatMap { version >= 3 ? $0 : nil }
-        if bumping != nil && bump == nil {
-            // The broker cannot bump (InitProducerId < v3): a fresh producer id resets sequences just as well.
-            run(sender.identityFailed(.unsupportedVersion, message: "epoch bump needs InitProducerId v3", now: MonotonicClock.now()))
-            return
-        }
-        let request = InitProducerIdRequest(
-            transactionalId: nil, transactionTimeoutMs: -1, producerId: bump?.producerId ?? -1,
-            producerEpoch: bump?.epoch ?? -1)
-        write(request, version: version, on: connection, pending: .initProducerId(version: version, bumping: bump != nil))
     }
 
     /// Logs what ``ConnectionFailureLog`` decided.

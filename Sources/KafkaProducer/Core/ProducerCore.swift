@@ -15,7 +15,10 @@ final class ProducerCore: @unchecked Sendable {
     let accumulator: RecordAccumulator
     let compression: CompressionService
     let counters: ProducerCounters
-    let channelInitializer: (@Sendable (Channel) -> EventLoopFuture<Void>)?
+    /// How broker connections are opened (TCP, or in-memory channels in tests).
+    let connector: any BrokerConnector
+    /// Monotonic nanoseconds: ``MonotonicClock/now()``, or a virtual clock in tests.
+    let clock: @Sendable () -> UInt64
     private let onDelivery: @Sendable (DeliveryReport) -> Void
 
     var sender: SenderStateMachine
@@ -31,7 +34,8 @@ final class ProducerCore: @unchecked Sendable {
     var metadataSchedule: MetadataScheduler
     var flushWaiters: [EventLoopPromise<Void>] = []
     var lastRetryWarning: [TopicPartition: UInt64] = [:]
-    var lastIdentityWarning: UInt64?
+    /// How producer ids are asked for and what the answers mean (pure; `ProducerIdPlannerTests`).
+    var producerIds = ProducerIdPlanner()
     /// Which connection failures are logged (the first, then one a minute while they repeat).
     var connectionFailures = ConnectionFailureLog()
     /// The brokers whose last connection attempt failed, for errors read on other threads.
@@ -40,8 +44,8 @@ final class ProducerCore: @unchecked Sendable {
 
     init(
         configuration: ProducerConfiguration, eventLoop: EventLoop, logger: Logger, accumulator: RecordAccumulator,
-        compression: CompressionService, counters: ProducerCounters,
-        channelInitializer: (@Sendable (Channel) -> EventLoopFuture<Void>)?,
+        compression: CompressionService, counters: ProducerCounters, connector: any BrokerConnector,
+        clock: @escaping @Sendable () -> UInt64 = MonotonicClock.now,
         onDelivery: @escaping @Sendable (DeliveryReport) -> Void
     ) {
         self.configuration = configuration
@@ -50,12 +54,13 @@ final class ProducerCore: @unchecked Sendable {
         self.accumulator = accumulator
         self.compression = compression
         self.counters = counters
-        self.channelInitializer = channelInitializer
+        self.connector = connector
+        self.clock = clock
         self.onDelivery = onDelivery
         metadataSchedule = MetadataScheduler(
             maxAgeMs: configuration.metadataMaxAgeMs, retryBackoffMs: configuration.retryBackoffMs,
             retryBackoffMaxMs: configuration.retryBackoffMaxMs)
-        let seed = UInt64(truncatingIfNeeded: MonotonicClock.now()) ^ 0xFE44_7A11
+        let seed = UInt64(truncatingIfNeeded: clock()) ^ 0xFE44_7A11
         sender = SenderStateMachine(
             settings: .init(
                 acks: configuration.acks.rawValue, idempotent: configuration.enableIdempotence,
@@ -74,7 +79,7 @@ final class ProducerCore: @unchecked Sendable {
     func reconnectBackoff(seed: UInt64) -> RetryBackoff {
         RetryBackoff(
             initialMs: configuration.reconnectBackoffMs, maximumMs: configuration.reconnectBackoffMaxMs,
-            seed: seed ^ UInt64(truncatingIfNeeded: MonotonicClock.now()))
+            seed: seed ^ UInt64(truncatingIfNeeded: clock()))
     }
 
     // MARK: - Entry points (on the event loop)
@@ -106,7 +111,7 @@ final class ProducerCore: @unchecked Sendable {
                 id: nextBatchID, topicPartition: info.topicPartition, index: info.index, sealed: batch,
                 tokens: info.tokens, createdAt: info.createdAt, reservedBytes: held)
             nextBatchID += 1
-            run(sender.batchSealed(producerBatch, now: MonotonicClock.now()))
+            run(sender.batchSealed(producerBatch, now: clock()))
         case .failure(let error as ProducerError) where error.code == .closed:
             // The compression threads stopped (close) before sealing it.
             fail(info, error)
@@ -145,7 +150,7 @@ final class ProducerCore: @unchecked Sendable {
     /// Fails what is still pending (outcome unknown or never sent) and closes every connection.
     func shutDown() {
         closed = true
-        run(sender.failAll(now: MonotonicClock.now()))
+        run(sender.failAll(now: clock()))
         timer?.cancel()
         timer = nil
         for connection in connections {
