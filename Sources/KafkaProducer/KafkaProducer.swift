@@ -85,6 +85,25 @@ public final class KafkaProducer: Sendable {
         compression = try CompressionService(
             compression: configuration.compressionType, level: configuration.compressionLevel,
             threads: configuration.compressionThreads)
+        let tcp = TCPConnector(
+            connectTimeout: .nanoseconds(Int64(clamping: ProducerConfiguration.nanoseconds(
+                milliseconds: configuration.socketConnectionSetupTimeoutMs))),
+            channelInitializer: channelInitializer)
+        let connector: any BrokerConnector
+        if configuration.securityProtocol.usesTLS {
+            do {
+                connector = try TLSConnector(settings: configuration.tls, tcp: tcp)
+            } catch {
+                if ownsGroup { try? group.syncShutdownGracefully() }
+                throw error
+            }
+            if !configuration.tls.verifyHostname {
+                logger.warning(
+                    "TLS without hostname verification (ssl.endpoint.identification.algorithm=none): any certificate the CA signed is accepted for any broker")
+            }
+        } else {
+            connector = tcp
+        }
         let coreBox = Locked<ProducerCore?>(nil)
         accumulator = RecordAccumulator(configuration: configuration) { reason in
             gate.execute { coreBox.withLock { $0 }?.wake(reason) }
@@ -97,10 +116,7 @@ public final class KafkaProducer: Sendable {
         core = ProducerCore(
             configuration: configuration, eventLoop: loop, logger: logger, accumulator: accumulator,
             compression: compression, counters: counters,
-            connector: TCPConnector(
-                connectTimeout: .nanoseconds(Int64(clamping: ProducerConfiguration.nanoseconds(
-                    milliseconds: configuration.socketConnectionSetupTimeoutMs))),
-                channelInitializer: channelInitializer),
+            connector: connector,
             onDelivery: deliver)
         let created = core
         coreBox.withLock { $0 = created }

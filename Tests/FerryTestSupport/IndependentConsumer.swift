@@ -37,7 +37,8 @@ public enum IndependentConsumer {
 
     /// Consumes `topic` until `count` messages arrived and 1 s passed with no more (or `idle` s of silence).
     public static func consume(
-        bootstrap: String, topic: String, count: Int = 0, idle: Double = 5, timeout: Double = 600
+        bootstrap: String, topic: String, count: Int = 0, idle: Double = 5, timeout: Double = 600,
+        settings: [String: String] = [:]
     ) throws -> Outcome {
         let directory = try TemporaryDirectory("consume")
         defer { directory.remove() }
@@ -45,7 +46,7 @@ public enum IndependentConsumer {
         let result = try Subprocess.python(
             "verify/consume.py",
             ["--bootstrap", bootstrap, "--topic", topic, "--out", out, "--count", "\(count)", "--idle", "\(idle)",
-             "--timeout", "\(timeout)"],
+             "--timeout", "\(timeout)"] + settings.sorted { $0.key < $1.key }.flatMap { ["-X", "\($0.key)=\($0.value)"] },
             timeout: timeout + 60)
         let data = (try? Data(contentsOf: URL(fileURLWithPath: out))) ?? Data()
         let records = try parse(data)

@@ -27,6 +27,8 @@ def main():
     parser.add_argument("--count", type=int, default=0)
     parser.add_argument("--idle", type=float, default=5.0)
     parser.add_argument("--timeout", type=float, default=600.0)
+    parser.add_argument("-X", dest="settings", action="append", default=[],
+                        help="a librdkafka property name=value (security.protocol=SSL, ssl.ca.location=...)")
     args = parser.parse_args()
 
     consumer = Consumer({
@@ -38,6 +40,7 @@ def main():
         "fetch.max.bytes": 52428800,
         "max.partition.fetch.bytes": 10485760,
         "queued.max.messages.kbytes": 262144,
+        **dict(setting.split("=", 1) for setting in args.settings),
     })
     metadata = consumer.list_topics(args.topic, timeout=30)
     topic = metadata.topics.get(args.topic)

@@ -134,18 +134,8 @@ extension ProducerConfiguration {
                 reader.fail(.unsupported, name, why)
             }
         }
-        let protocolName = properties["security.protocol"]?.trimmingCharacters(in: " ").uppercased() ?? "PLAINTEXT"
-        switch protocolName {
-        case "PLAINTEXT":
-            if properties["security.protocol"] != nil { ignoredProperties["security.protocol"] = "PLAINTEXT is the default" }
-            for name in properties.keys where name.hasPrefix("ssl.") || name.hasPrefix("sasl.") {
-                ignoredProperties[name] = "security.protocol is PLAINTEXT (Java ignores it too)"
-            }
-        case "SSL", "SASL_PLAINTEXT", "SASL_SSL":
-            reader.fail(.unsupported, "security.protocol", "TLS and SASL are not supported yet: only PLAINTEXT")
-        default:
-            reader.fail(.invalidValue, "security.protocol", "expected PLAINTEXT, SSL, SASL_PLAINTEXT or SASL_SSL")
-        }
+        readSecurity(properties, into: &reader)
+        if let servers = properties["bootstrap.servers"] { checkListenerPrefixes(servers, into: &reader) }
     }
 
     /// Whether `name` is handled by ``readJavaProperties(_:into:)``.
@@ -159,7 +149,7 @@ extension ProducerConfiguration {
 
     /// The known property closest to `name` (at most a few edits away), for "did you mean".
     static func suggestion(for name: String) -> String? {
-        let candidates = knownProperties.union(inertJavaProperties.keys).union(classProperties.keys)
+        let candidates = knownProperties.union(inertJavaProperties.keys).union(classProperties.keys).union(tlsProperties)
             .union(["key.serializer", "value.serializer", "security.protocol"])
         return NameSuggestion.nearest(to: name, among: candidates.sorted(), maximumDistance: max(2, name.count / 6))
     }

@@ -77,6 +77,10 @@ public struct ProducerConfiguration: Sendable, Equatable {
     public var keySerializer: RecordSerializer? = nil
     /// `value.serializer`: which Swift type record values are given as; nil = any.
     public var valueSerializer: RecordSerializer? = nil
+    /// `security.protocol`. Default PLAINTEXT.
+    public var securityProtocol: SecurityProtocol = .plaintext
+    /// The `ssl.*` settings, used when ``securityProtocol`` is SSL.
+    public var tls = TLSSettings()
     /// Java producer properties that were given and change nothing in this client, with why (logged when a
     /// producer starts): socket buffer sizes, JMX metrics, `ssl.*` under `security.protocol=PLAINTEXT`...
     public var ignoredProperties: [String: String] = [:]
@@ -236,7 +240,14 @@ struct PropertyReader {
     init(properties: [String: String]) { self.properties = properties }
 
     mutating func fail(_ code: ProducerConfigurationError.Code, _ name: String, _ message: String, value: String? = nil) {
-        errors.append(ProducerConfigurationError(code, property: name, value: value ?? properties[name], message))
+        let shown = Self.isSecret(name) ? "(hidden)" : value ?? properties[name]
+        errors.append(ProducerConfigurationError(code, property: name, value: shown, message))
+    }
+
+    /// Whether a property holds a secret, whose value no error message may show (even a misspelt one).
+    static func isSecret(_ name: String) -> Bool {
+        let lowered = name.lowercased()
+        return ["pass", "secret", "jaas", "credential", "token"].contains { lowered.contains($0) }
     }
 
     mutating func integer(_ name: String, default value: Int, range: ClosedRange<Int>) -> Int {

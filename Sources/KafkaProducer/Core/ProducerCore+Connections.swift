@@ -1,4 +1,5 @@
 import KafkaWire
+import Logging
 import NIOCore
 import NIOPosix
 
@@ -53,10 +54,6 @@ extension ProducerCore {
                     return
                 }
                 connection.channel = channel
-                if let line = connectionFailures.connected(broker: "\(connection.address)") {
-                    logConnection(line, node: connection.node)
-                    unreachable.withLock { $0 = connectionFailures.unreachable }
-                }
                 handshake(connection, connection.machine.socketOpened())
             case .failure(let error):
                 counters.connectionFailures.wrappingAdd(1, ordering: .relaxed)
@@ -80,6 +77,12 @@ extension ProducerCore {
             let request = ApiVersionsRequest(clientSoftwareName: "ferry", clientSoftwareVersion: FerryVersion.current)
             write(request, version: version, on: connection, pending: .apiVersions(version: version))
         case .ready(let versions):
+            // Reachable once the broker answered ApiVersions: a TLS or SASL listener may take the socket and
+            // then close it, which is still a failed attempt.
+            if let line = connectionFailures.connected(broker: "\(connection.address)") {
+                logConnection(line, node: connection.node)
+                unreachable.withLock { $0 = connectionFailures.unreachable }
+            }
             logger.debug(
                 "broker ready",
                 metadata: ["kafka.node": "\(connection.node)", "kafka.produce_version": "\(versions.produce)"])
@@ -174,7 +177,14 @@ extension ProducerCore {
         connection.channel = nil
         connection.machine.closed(now: now)
         counters.connectionFailures.wrappingAdd(1, ordering: .relaxed)
-        if !closed {
+        if !closed && !wasReady {
+            // Closed before ApiVersions was answered: a failed attempt, logged as ConnectionFailureLog says (not
+            // once per reconnect), with what to do about it.
+            let line = connectionFailures.failed(
+                broker: "\(connection.address)", error: explainEarlyClose(error, address: connection.address), now: now)
+            logConnection(line, node: connection.node)
+            unreachable.withLock { $0 = connectionFailures.unreachable }
+        } else if !closed {
             logger.warning(
                 "connection to broker closed",
                 metadata: ["kafka.node": "\(connection.node)", "kafka.broker": "\(connection.address)",
@@ -294,6 +304,14 @@ extension ProducerCore {
                 transactionalId: nil, transactionTimeoutMs: -1, producerId: producerId, producerEpoch: epoch)
             write(request, version: version, on: connections[index], pending: .initProducerId(version: version, bumping: producerId >= 0))
         }
+    }
+
+    /// Why a connection closed before the broker answered ApiVersions, in words a person can act on.
+    func explainEarlyClose(_ error: (any Error)?, address: BrokerAddress) -> String {
+        if configuration.securityProtocol.usesTLS, let error { return TLSConnector.explain(error, address: address) }
+        let what = error.map { "\($0)" } ?? "closed by the broker"
+        // What a TLS (or SASL) listener does with a plaintext ApiVersions request.
+        return "the connection closed before the broker answered ApiVersions (\(what)): if \(address) is a TLS listener, set security.protocol=SSL"
     }
 
     /// Logs what ``ConnectionFailureLog`` decided.

@@ -33,6 +33,8 @@ public struct ProducerError: Error, Hashable, Sendable, CustomStringConvertible 
         public static let compressionFailed = Code("compression_failed")
         /// The record's key or value is not of the type `key.serializer` or `value.serializer` names.
         public static let serializationError = Code("serialization_error")
+        /// The TLS settings cannot be used (an unreadable or malformed certificate or key, a wrong key password).
+        public static let tlsSetupFailed = Code("tls_setup_failed")
         /// Internal: the async `send` must wait (it suspends, then tries again); never reaches a caller.
         static let wouldBlock = Code("would_block")
 

@@ -1,0 +1,110 @@
+import FerryTestSupport
+import Foundation
+import Testing
+
+@testable import KafkaProducer
+
+/// `security.protocol` and the `ssl.*` properties: what is read, what is refused and why, listener prefixes
+/// in `bootstrap.servers`, and secrets kept out of every message.
+@Suite("Security properties")
+struct SecurityPropertiesTests {
+    /// Three readable files for the certificate properties.
+    static func files() throws -> (TemporaryDirectory, ca: String, certificate: String, key: String) {
+        let directory = try TemporaryDirectory("security-properties")
+        for name in ["ca.pem", "client.pem", "client.key"] {
+            try Data("placeholder\n".utf8).write(to: URL(fileURLWithPath: directory.file(name)))
+        }
+        return (directory, directory.file("ca.pem"), directory.file("client.pem"), directory.file("client.key"))
+    }
+
+    static func errors(_ properties: [String: String]) -> [ProducerConfigurationError] {
+        do {
+            _ = try ProducerConfiguration(properties: properties)
+            return []
+        } catch {
+            return error.errors
+        }
+    }
+
+    @Test("SSL with a CA file, a client certificate and an encrypted key; hostname verification on unless none")
+    func ssl() throws {
+        let (directory, ca, certificate, key) = try Self.files()
+        defer { directory.remove() }
+        let configuration = try ProducerConfiguration(properties: [
+            "bootstrap.servers": "SSL://broker:9093", "security.protocol": "ssl", "ssl.ca.location": ca,
+            "ssl.certificate.location": certificate, "ssl.key.location": key, "ssl.key.password": "hunter2",
+            "ssl.enabled.protocols": "TLSv1.2,TLSv1.3", "sasl.mechanism": "PLAIN",
+        ])
+        #expect(configuration.securityProtocol == .ssl)
+        #expect(configuration.tls.caLocation == ca && configuration.tls.certificateLocation == certificate)
+        #expect(configuration.tls.keyLocation == key && configuration.tls.keyPassword == "hunter2")
+        #expect(configuration.tls.verifyHostname)
+        #expect(configuration.ignoredProperties["sasl.mechanism"] != nil && configuration.ignoredProperties["ssl.enabled.protocols"] != nil)
+        #expect(!"\(configuration.tls)".contains("hunter2") && !"\(configuration)".contains("hunter2"))
+        let unverified = try ProducerConfiguration(properties: [
+            "bootstrap.servers": "b:9093", "security.protocol": "SSL", "ssl.endpoint.identification.algorithm": "none",
+        ])
+        #expect(!unverified.tls.verifyHostname && unverified.tls.caLocation == nil)
+        let empty = try ProducerConfiguration(properties: [
+            "bootstrap.servers": "b:9093", "security.protocol": "SSL", "ssl.endpoint.identification.algorithm": "",
+        ])
+        #expect(!empty.tls.verifyHostname)
+    }
+
+    @Test("under PLAINTEXT the ssl.* properties change nothing and are listed, as Java ignores them")
+    func plaintextIgnoresTLS() throws {
+        let configuration = try ProducerConfiguration(properties: [
+            "bootstrap.servers": "b:9092", "ssl.truststore.location": "/etc/kafka/truststore.jks", "ssl.ca.location": "/nonexistent",
+        ])
+        #expect(configuration.securityProtocol == .plaintext)
+        #expect(configuration.ignoredProperties["ssl.truststore.location"] == "security.protocol is PLAINTEXT (Java ignores it too)")
+        #expect(configuration.tls == TLSSettings())
+    }
+
+    @Test("a listener prefix must agree with security.protocol; never dropped in silence")
+    func listenerPrefixes() {
+        let conflict = Self.errors(["bootstrap.servers": "SASL_SSL://b:9093"])
+        #expect(conflict.count == 1 && conflict[0].property == "bootstrap.servers" && conflict[0].code == .conflict, "\(conflict)")
+        #expect(conflict.first?.message.contains("is a SASL_SSL listener but security.protocol is PLAINTEXT") == true, "\(conflict)")
+        #expect(Self.errors(["bootstrap.servers": "SSL://b:9093", "security.protocol": "SSL"]).isEmpty)
+        #expect(Self.errors(["bootstrap.servers": "PLAINTEXT://a:9092,tcp://b:9092"]).isEmpty)
+        let mixed = Self.errors(["bootstrap.servers": "SSL://a:9093,PLAINTEXT://b:9092", "security.protocol": "SSL"])
+        #expect(mixed.count == 1 && mixed[0].message.contains("'PLAINTEXT://b:9092' is a PLAINTEXT listener"), "\(mixed)")
+        let unknown = Self.errors(["bootstrap.servers": "HTTPS://b:443"])
+        #expect(unknown.count == 1 && unknown[0].code == .invalidValue && unknown[0].message.contains("unknown listener prefix HTTPS"))
+    }
+
+    @Test("refused at once, each with why: Java key stores (PEM instead), unknown ssl.* (the supported list), old TLS versions, unreadable files, a certificate without its key, SASL not yet")
+    func refused() throws {
+        let (directory, _, certificate, _) = try Self.files()
+        defer { directory.remove() }
+        let errors = Self.errors([
+            "bootstrap.servers": "b:9093", "security.protocol": "SSL", "ssl.truststore.location": "/etc/kafka/truststore.jks",
+            "ssl.cipher.suites": "TLS_AES_128_GCM_SHA256", "ssl.enabled.protocols": "TLSv1.1,TLSv1.2",
+            "ssl.ca.location": "/nonexistent/ca.pem", "ssl.certificate.location": certificate,
+        ])
+        let byName = Dictionary(grouping: errors, by: \.property)
+        #expect(byName.count == 5, "\(errors)")
+        #expect(byName["ssl.truststore.location"]?.first?.message.contains("give the CA certificates as PEM in ssl.ca.location") == true)
+        #expect(byName["ssl.cipher.suites"]?.first?.message.contains("ssl.ca.location, ssl.certificate.location") == true)
+        #expect(byName["ssl.enabled.protocols"]?.first?.code == .unsupported)
+        #expect(byName["ssl.ca.location"]?.first?.message.contains("cannot read /nonexistent/ca.pem: No such file or directory") == true)
+        #expect(byName["ssl.key.location"]?.first?.code == .missingProperty)
+        let sasl = Self.errors(["bootstrap.servers": "b:9093", "security.protocol": "SASL_SSL"])
+        #expect(sasl.count == 1 && sasl[0].code == .unsupported && sasl[0].message.contains("SASL is not supported yet"))
+        #expect(Self.errors(["bootstrap.servers": "b:9093", "security.protocol": "TLS"]).first?.code == .invalidValue)
+    }
+
+    @Test("a secret's value never appears in an error, even under a misspelt name")
+    func secretsHidden() {
+        let errors = Self.errors([
+            "bootstrap.servers": "b:9093", "security.protocol": "SSL", "ssl.key.passwd": "hunter2", "ssl.key.password": "hunter2",
+            "sasl.password": "hunter2",
+        ])
+        #expect(!errors.isEmpty)
+        for error in errors {
+            #expect(!"\(error)".contains("hunter2"), "\(error)")
+        }
+        #expect(errors.contains { $0.property == "ssl.key.password" && $0.value == "(hidden)" })
+    }
+}
