@@ -101,4 +101,47 @@ struct TLSTests {
             #expect(elapsed < 15, "\(name) took \(elapsed) s")
         }
     }
+
+    @Test("ferry run ships a file over TLS to a broker that requires a client certificate (encrypted key); the key password is in no log line")
+    func agentOverMutualTLS() throws {
+        let pki = try TestPKI()
+        defer { pki.remove() }
+        let tansu = try TLSTansu(pki: pki, requireClientCertificate: true)
+        defer { tansu.stop() }
+        try tansu.createTopic("agent-tls", partitions: 2)
+        let directory = try TemporaryDirectory("agent-tls")
+        defer { directory.remove() }
+        try FileManager.default.createDirectory(atPath: directory.file("logs"), withIntermediateDirectories: true)
+        let lines = (0..<1000).map { "agent line \($0) over mutual TLS" }
+        try (lines.joined(separator: "\n") + "\n").write(toFile: directory.file("logs/app.log"), atomically: false, encoding: .utf8)
+        let config = """
+            state_dir: \(directory.file("state"))
+            checkpoint_interval_ms: 100
+            inputs:
+              - name: app
+                paths: [\(directory.file("logs"))/*.log]
+                topic: agent-tls
+            output:
+              kafka:
+                bootstrap.servers: \(tansu.bootstrap)
+                security.protocol: SSL
+                ssl.ca.location: \(pki.caCertificate)
+                ssl.certificate.location: \(pki.clientCertificate)
+                ssl.key.location: \(pki.encryptedClientKey)
+                ssl.key.password: \(pki.clientKeyPassword)
+                linger.ms: 5
+            """
+        try config.write(toFile: directory.file("ferry.yaml"), atomically: true, encoding: .utf8)
+        Unprivileged.handOver(directory.path)
+        let check = try Unprivileged.runFerry(["check", "--config", directory.file("ferry.yaml")], timeout: 60)
+        #expect(check.status == 0, "\(check.stdout) \(check.stderr)")
+        #expect(!(check.stdout + check.stderr).contains(pki.clientKeyPassword))
+        let agent = try AgentProcess(config: directory.file("ferry.yaml"), logPath: directory.file("agent.log"), logLevel: "debug")
+        let read = try Self.consume(tansu, pki, topic: "agent-tls", count: 1000, client: true)
+        let exit = agent.terminate()
+        #expect(exit.status == 0, "\(agent.log.suffix(2000))")
+        #expect(read.sorted() == lines.sorted(), "\(read.count) of 1000 read back")
+        #expect(!agent.log.contains(pki.clientKeyPassword), "the key password is in the agent's log")
+        print("ferry run over mutual TLS: \(read.count) of 1000 lines read back with confluent-kafka; key password in the debug log: \(agent.log.contains(pki.clientKeyPassword))")
+    }
 }
