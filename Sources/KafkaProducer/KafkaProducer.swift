@@ -64,10 +64,13 @@ public final class KafkaProducer: Sendable {
     ///   - logger: where the producer logs (never created inside).
     ///   - eventLoopGroup: where the producer's I/O runs (one of its loops): the application's own group, or
     ///     nil for a one-thread group of the producer's own (shut down by `close`; a given group is not).
-    ///   - channelInitializer: added first to every broker connection's pipeline (the seam for TLS).
+    ///   - channelInitializer: added first to every broker connection's pipeline (before TLS, when
+    ///     ``ProducerConfiguration/securityProtocol`` is SSL).
     ///   - onDelivery: called once per batch, on the producer's event loop thread, with the outcome of
     ///     records sent through ``send(_:token:)``; it must return quickly. (Records appended while `close`
     ///     stops the loop are reported as `closed` on the appending thread.)
+    /// - Throws: ``ProducerError`` `tls_setup_failed` when the TLS files cannot be used (read now): a
+    ///   malformed certificate, an unreadable key, a wrong `ssl.key.password`.
     public init(
         configuration: ProducerConfiguration, logger: Logger, eventLoopGroup: (any EventLoopGroup)? = nil,
         channelInitializer: (@Sendable (Channel) -> EventLoopFuture<Void>)? = nil,
@@ -75,6 +78,21 @@ public final class KafkaProducer: Sendable {
     ) throws {
         self.configuration = configuration
         maxBlockNs = ProducerConfiguration.nanoseconds(milliseconds: configuration.maxBlockMs)
+        let tcp = TCPConnector(
+            connectTimeout: .nanoseconds(Int64(clamping: ProducerConfiguration.nanoseconds(
+                milliseconds: configuration.socketConnectionSetupTimeoutMs))),
+            channelInitializer: channelInitializer)
+        let connector: any BrokerConnector
+        if configuration.securityProtocol.usesTLS {
+            // First, before any thread starts: certificate and key files are read here.
+            connector = try TLSConnector(settings: configuration.tls, tcp: tcp)
+            if !configuration.tls.verifyHostname {
+                logger.warning(
+                    "TLS without hostname verification (ssl.endpoint.identification.algorithm=none): any certificate the CA signed is accepted for any broker")
+            }
+        } else {
+            connector = tcp
+        }
         group = eventLoopGroup ?? MultiThreadedEventLoopGroup(numberOfThreads: 1)
         ownsGroup = eventLoopGroup == nil
         let loop = group.next()
@@ -85,25 +103,6 @@ public final class KafkaProducer: Sendable {
         compression = try CompressionService(
             compression: configuration.compressionType, level: configuration.compressionLevel,
             threads: configuration.compressionThreads)
-        let tcp = TCPConnector(
-            connectTimeout: .nanoseconds(Int64(clamping: ProducerConfiguration.nanoseconds(
-                milliseconds: configuration.socketConnectionSetupTimeoutMs))),
-            channelInitializer: channelInitializer)
-        let connector: any BrokerConnector
-        if configuration.securityProtocol.usesTLS {
-            do {
-                connector = try TLSConnector(settings: configuration.tls, tcp: tcp)
-            } catch {
-                if ownsGroup { try? group.syncShutdownGracefully() }
-                throw error
-            }
-            if !configuration.tls.verifyHostname {
-                logger.warning(
-                    "TLS without hostname verification (ssl.endpoint.identification.algorithm=none): any certificate the CA signed is accepted for any broker")
-            }
-        } else {
-            connector = tcp
-        }
         let coreBox = Locked<ProducerCore?>(nil)
         accumulator = RecordAccumulator(configuration: configuration) { reason in
             gate.execute { coreBox.withLock { $0 }?.wake(reason) }

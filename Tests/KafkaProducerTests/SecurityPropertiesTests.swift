@@ -1,5 +1,6 @@
 import FerryTestSupport
 import Foundation
+import Logging
 import Testing
 
 @testable import KafkaProducer
@@ -106,5 +107,36 @@ struct SecurityPropertiesTests {
             #expect(!"\(error)".contains("hunter2"), "\(error)")
         }
         #expect(errors.contains { $0.property == "ssl.key.password" && $0.value == "(hidden)" })
+    }
+
+    @Test("TLS files that cannot be used fail the start with tls_setup_failed, naming the property and never the password")
+    func tlsSetupFailed() async throws {
+        let pki = try TestPKI()
+        defer { pki.remove() }
+        func start(_ properties: [String: String]) async throws -> ProducerError? {
+            var all = ["bootstrap.servers": "localhost:1", "security.protocol": "SSL"]
+            all.merge(properties) { $1 }
+            do {
+                let producer = try KafkaProducer(configuration: ProducerConfiguration(properties: all), logger: Logger(label: "tls-setup"))
+                _ = await producer.close(timeout: .seconds(5))
+                return nil
+            } catch let error as ProducerError {
+                return error
+            }
+        }
+        let notPEM = try #require(try await start(["ssl.ca.location": pki.serverKey]))
+        #expect(notPEM.code == .tlsSetupFailed && notPEM.message.contains("ssl.ca.location"), "\(notPEM)")
+        let wrongPassword = try #require(try await start([
+            "ssl.certificate.location": pki.clientCertificate, "ssl.key.location": pki.encryptedClientKey,
+            "ssl.key.password": "not-the-passphrase",
+        ]))
+        #expect(wrongPassword.code == .tlsSetupFailed && wrongPassword.message.contains("is ssl.key.password right?"), "\(wrongPassword)")
+        #expect(!"\(wrongPassword)".contains("not-the-passphrase"))
+        let noPassword = try #require(try await start([
+            "ssl.certificate.location": pki.clientCertificate, "ssl.key.location": pki.encryptedClientKey,
+        ]))
+        #expect(noPassword.code == .tlsSetupFailed && noPassword.message.contains("encrypted? give ssl.key.password"), "\(noPassword)")
+        let good = try await start(["ssl.ca.location": pki.caCertificate])
+        #expect(good == nil, "\(String(describing: good))")
     }
 }

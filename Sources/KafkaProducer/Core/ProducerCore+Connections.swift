@@ -308,7 +308,10 @@ extension ProducerCore {
 
     /// Why a connection closed before the broker answered ApiVersions, in words a person can act on.
     func explainEarlyClose(_ error: (any Error)?, address: BrokerAddress) -> String {
-        if configuration.securityProtocol.usesTLS, let error { return TLSConnector.explain(error, address: address) }
+        if configuration.securityProtocol.usesTLS {
+            if let error { return TLSConnector.explain(error, address: address) }
+            return "the connection closed over TLS before the broker answered ApiVersions: the listener may require SASL, or a client certificate it trusts"
+        }
         let what = error.map { "\($0)" } ?? "closed by the broker"
         // What a TLS (or SASL) listener does with a plaintext ApiVersions request.
         return "the connection closed before the broker answered ApiVersions (\(what)): if \(address) is a TLS listener, set security.protocol=SSL"
