@@ -1,4 +1,5 @@
 import FerryTestSupport
+import FerryTestTags
 import Foundation
 import Logging
 import Testing
@@ -109,7 +110,9 @@ struct SecurityPropertiesTests {
         #expect(errors.contains { $0.property == "ssl.key.password" && $0.value == "(hidden)" })
     }
 
-    @Test("TLS files that cannot be used fail the start with tls_setup_failed, naming the property and never the password")
+    @Test(
+        "TLS files that cannot be used fail the start with tls_setup_failed, naming the property and never the password",
+        .tags(.childProcess), .needsChildProcesses)
     func tlsSetupFailed() async throws {
         let pki = try TestPKI()
         defer { pki.remove() }

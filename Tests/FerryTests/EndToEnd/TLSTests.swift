@@ -5,7 +5,7 @@ import Testing
 
 /// TLS to a real TLS server that is not ours: tansu behind Debian's stunnel4, with a CA and certificates
 /// made by `openssl`; `ferry` runs unprivileged; confluent-kafka reads back through the same TLS endpoint.
-@Suite("TLS to Kafka (stunnel in front of tansu)", .serialized)
+@Suite("TLS to Kafka (stunnel in front of tansu)", .serialized, .tags(.broker, .childProcess), .needsBroker)
 struct TLSTests {
     /// `ferry produce` of `lines` over TLS with these extra `-X` settings; the result.
     static func produce(
