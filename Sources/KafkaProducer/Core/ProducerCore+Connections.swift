@@ -171,7 +171,9 @@ extension ProducerCore {
 
     /// The connection closed (or failed): fail what was pending on it, retry later.
     func connectionClosed(_ connection: BrokerConnection, generation: Int, error: Error?) {
-        guard connection.generation == generation else { return }
+        // A channel the connector never handed over (its TLS handshake failed) is the connector's failure,
+        // reported once, by `open`; counting its close too would log it twice and skip a bootstrap server.
+        guard connection.generation == generation, connection.channel != nil else { return }
         let now = clock()
         let wasReady = connection.machine.isReady
         connection.channel = nil
