@@ -65,33 +65,15 @@ struct TLSConnector: BrokerConnector {
         to address: BrokerAddress, on eventLoop: any EventLoop,
         initialize: @escaping @Sendable (any Channel) -> EventLoopFuture<Void>
     ) -> EventLoopFuture<any Channel> {
-        let handshake = eventLoop.makePromise(of: Void.self)
-        let waiterAdded = NIOLoopBoundBox(false, eventLoop: eventLoop)
         let context = self.context
         // SNI and the name checked: the host as given; an IP address is checked against the certificate's
         // IP addresses (no SNI).
         let hostname = Self.isIPAddress(address.host) ? nil : address.host
         let timeout = tcp.connectTimeout
-        let connected = tcp.connect(to: address, on: eventLoop) { channel in
-            channel.eventLoop.makeCompletedFuture {
-                let tls = try NIOSSLClientHandler(context: context, serverHostname: hostname)
-                try channel.pipeline.syncOperations.addHandler(tls)
-                try channel.pipeline.syncOperations.addHandler(TLSHandshakeWaiter(promise: handshake))
-                waiterAdded.value = true
-            }.flatMap { initialize(channel) }
-        }
-        connected.whenFailure { error in
-            if !waiterAdded.value { handshake.fail(error) }
-        }
-        return connected.flatMap { channel in
-            // The handshake must end within the setup timeout: a port that answers TLS with silence would
-            // otherwise hold the attempt for ever.
-            let deadline = eventLoop.scheduleTask(in: timeout) {
-                handshake.fail(TLSHandshakeTimeout(address: address, timeout: timeout))
-                channel.close(promise: nil)
-            }
-            return handshake.futureResult.map { channel }.always { _ in deadline.cancel() }
-        }.flatMapError { error in
+        return Self.handshake(
+            tcp, to: address, on: eventLoop,
+            tls: { try NIOSSLClientHandler(context: context, serverHostname: hostname) }, then: initialize
+        ).flatMapError { error in
             guard "\(error)".contains("CERTIFICATE_VERIFY_FAILED") else {
                 return eventLoop.makeFailedFuture(BrokerConnectionError(address: address, reason: Self.explain(error, address: address)))
             }
@@ -115,29 +97,50 @@ struct TLSConnector: BrokerConnector {
         guard let context = try? NIOSSLContext(configuration: configuration) else { return eventLoop.makeSucceededFuture(nil) }
         let chain = Locked<[NIOSSLCertificate]>([])
         let tcp = TCPConnector(connectTimeout: timeout, channelInitializer: nil)
-        let handshake = eventLoop.makePromise(of: Void.self)
-        let waiterAdded = NIOLoopBoundBox(false, eventLoop: eventLoop)
-        let connected = tcp.connect(to: address, on: eventLoop) { channel in
-            channel.eventLoop.makeCompletedFuture {
-                let tls = try NIOSSLClientHandler(context: context, serverHostname: hostname) { certificates, promise in
+        return handshake(
+            tcp, to: address, on: eventLoop,
+            tls: {
+                try NIOSSLClientHandler(context: context, serverHostname: hostname) { certificates, promise in
                     chain.withLock { $0 = certificates }
                     promise.succeed(.certificateVerified)
                 }
-                try channel.pipeline.syncOperations.addHandler(tls)
+            },
+            then: { $0.eventLoop.makeSucceededVoidFuture() }
+        ).map { channel -> String? in
+            channel.close(promise: nil)
+            guard let leaf = chain.withLock({ $0.first }) else { return nil }
+            return describeUntrusted(leaf, now: time(nil))
+        }.recover { _ in nil }
+    }
+
+    /// TCP through `tcp`, then `tls` and a ``TLSHandshakeWaiter``, then `then` (the handlers that follow);
+    /// the channel once the handshake ended, which must happen within the TCP setup timeout (else the
+    /// channel is closed and the future fails).
+    static func handshake(
+        _ tcp: TCPConnector, to address: BrokerAddress, on eventLoop: any EventLoop,
+        tls: @escaping @Sendable () throws -> NIOSSLClientHandler,
+        then: @escaping @Sendable (any Channel) -> EventLoopFuture<Void>
+    ) -> EventLoopFuture<any Channel> {
+        let handshake = eventLoop.makePromise(of: Void.self)
+        let waiterAdded = NIOLoopBoundBox(false, eventLoop: eventLoop)
+        let timeout = tcp.connectTimeout
+        let connected = tcp.connect(to: address, on: eventLoop) { channel in
+            channel.eventLoop.makeCompletedFuture {
+                try channel.pipeline.syncOperations.addHandler(try tls())
                 try channel.pipeline.syncOperations.addHandler(TLSHandshakeWaiter(promise: handshake))
                 waiterAdded.value = true
-            }
+            }.flatMap { then(channel) }
         }
         connected.whenFailure { error in
             if !waiterAdded.value { handshake.fail(error) }
         }
-        let deadline = eventLoop.scheduleTask(in: timeout) { handshake.fail(ChannelError.connectTimeout(timeout)) }
-        return handshake.futureResult.map { () -> String? in
-            guard let leaf = chain.withLock({ $0.first }) else { return nil }
-            return describeUntrusted(leaf, now: time(nil))
-        }.recover { _ in nil }.always { _ in
-            deadline.cancel()
-            connected.whenSuccess { $0.close(promise: nil) }
+        return connected.flatMap { channel in
+            // A port that answers TLS with silence would otherwise hold the attempt for ever.
+            let deadline = eventLoop.scheduleTask(in: timeout) {
+                handshake.fail(TLSHandshakeTimeout(address: address, timeout: timeout))
+                channel.close(promise: nil)
+            }
+            return handshake.futureResult.map { channel }.always { _ in deadline.cancel() }
         }
     }
 
