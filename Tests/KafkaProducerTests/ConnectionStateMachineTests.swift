@@ -77,7 +77,7 @@ struct ConnectionStateMachineTests {
         #expect(metadataReason.contains("Metadata"))
     }
 
-    @Test("reconnect backoff grows with failures in a row and starts again after a ready connection")
+    @Test("reconnect backoff grows with failures in a row and starts again after a connection the broker answered a request on")
     func reconnectBackoff() throws {
         var machine = Self.machine()
         var now: UInt64 = 0
@@ -97,8 +97,9 @@ struct ConnectionStateMachineTests {
         #expect(machine.connect(now: now) == .openSocket)
         _ = machine.socketOpened()
         _ = machine.apiVersionsReceived(Self.versions(Self.modern), version: 3)
+        machine.confirm()
         machine.closed(now: now)
         let retryAt = try #require(machine.retryAt)
-        #expect(retryAt - now <= 120 * Self.ms, "after a ready connection the backoff starts again from the first delay")
+        #expect(retryAt - now <= 120 * Self.ms, "after a connection the broker answered on, the backoff starts again from the first delay")
     }
 }

@@ -76,7 +76,7 @@ struct SecurityPropertiesTests {
         #expect(unknown.count == 1 && unknown[0].code == .invalidValue && unknown[0].message.contains("unknown listener prefix HTTPS"))
     }
 
-    @Test("refused at once, each with why: Java key stores (PEM instead), unknown ssl.* (the supported list), old TLS versions, unreadable files, a certificate without its key, SASL not yet")
+    @Test("refused at once, each with why: Java key stores (PEM instead), unknown ssl.* (the supported list), old TLS versions, unreadable files, a certificate without its key")
     func refused() throws {
         let (directory, _, certificate, _) = try Self.files()
         defer { directory.remove() }
@@ -92,9 +92,61 @@ struct SecurityPropertiesTests {
         #expect(byName["ssl.enabled.protocols"]?.first?.code == .unsupported)
         #expect(byName["ssl.ca.location"]?.first?.message.contains("cannot read /nonexistent/ca.pem: No such file or directory") == true)
         #expect(byName["ssl.key.location"]?.first?.code == .missingProperty)
-        let sasl = Self.errors(["bootstrap.servers": "b:9093", "security.protocol": "SASL_SSL"])
-        #expect(sasl.count == 1 && sasl[0].code == .unsupported && sasl[0].message.contains("SASL is not supported yet"))
         #expect(Self.errors(["bootstrap.servers": "b:9093", "security.protocol": "TLS"]).first?.code == .invalidValue)
+    }
+
+    @Test("SASL: librdkafka's names (sasl.mechanisms, sasl.username, sasl.password), Java's sasl.jaas.config, sasl.password.file without its trailing newline")
+    func sasl() throws {
+        let plain = try ProducerConfiguration(properties: [
+            "bootstrap.servers": "SASL_PLAINTEXT://b:9092", "security.protocol": "sasl_plaintext", "sasl.mechanisms": "plain",
+            "sasl.username": "alice", "sasl.password": "s3cret", "ssl.ca.location": "/nonexistent", "sasl.kerberos.service.name": "kafka",
+        ])
+        #expect(plain.sasl == SaslSettings(mechanism: .plain, username: "alice", password: "s3cret"))
+        #expect(plain.ignoredProperties["ssl.ca.location"] != nil && plain.ignoredProperties["sasl.kerberos.service.name"] != nil)
+        #expect(!"\(plain.sasl!)".contains("s3cret"))
+        let jaas = try ProducerConfiguration(properties: [
+            "bootstrap.servers": "b:9093", "security.protocol": "SASL_SSL", "sasl.mechanism": "SCRAM-SHA-512",
+            "sasl.jaas.config": #"org.apache.kafka.common.security.scram.ScramLoginModule required username="svc" password="p\"w;d";"#,
+        ])
+        #expect(jaas.sasl == SaslSettings(mechanism: .scramSHA512, username: "svc", password: #"p"w;d"#))
+        #expect(jaas.securityProtocol.usesTLS)
+        let directory = try TemporaryDirectory("sasl-password")
+        defer { directory.remove() }
+        try Data("from a file\n".utf8).write(to: URL(fileURLWithPath: directory.file("password")))
+        let file = try ProducerConfiguration(properties: [
+            "bootstrap.servers": "b:9092", "security.protocol": "SASL_PLAINTEXT", "sasl.mechanism": "SCRAM-SHA-256",
+            "sasl.username": "bob", "sasl.password.file": directory.file("password"),
+        ])
+        #expect(file.sasl?.password == "from a file")
+    }
+
+    @Test("SASL refused at once, each with why: no mechanism (Java's default GSSAPI is not supported), OAUTHBEARER, no credentials, a JAAS module of the wrong family, an unreadable password file, both password and file")
+    func saslRefused() throws {
+        let missing = Self.errors(["bootstrap.servers": "b:9093", "security.protocol": "SASL_SSL"])
+        #expect(Set(missing.map(\.property)) == ["sasl.mechanism", "sasl.username", "sasl.password"], "\(missing)")
+        #expect(missing.first { $0.property == "sasl.mechanism" }?.message.contains("GSSAPI, is not supported") == true)
+        let oauth = Self.errors([
+            "bootstrap.servers": "b:9093", "security.protocol": "SASL_SSL", "sasl.mechanism": "OAUTHBEARER", "sasl.username": "u",
+            "sasl.password": "p",
+        ])
+        #expect(oauth.count == 1 && oauth[0].message.contains("OAUTHBEARER is not supported; this client authenticates with PLAIN, SCRAM-SHA-256, SCRAM-SHA-512"), "\(oauth)")
+        let family = Self.errors([
+            "bootstrap.servers": "b:9093", "security.protocol": "SASL_SSL", "sasl.mechanism": "SCRAM-SHA-256",
+            "sasl.jaas.config": #"org.apache.kafka.common.security.plain.PlainLoginModule required username="u" password="hunter2";"#,
+        ])
+        #expect(family.count == 1 && family[0].code == .conflict && family[0].value == "(hidden)", "\(family)")
+        let broken = Self.errors([
+            "bootstrap.servers": "b:9093", "security.protocol": "SASL_SSL", "sasl.mechanism": "PLAIN",
+            "sasl.jaas.config": #"org.apache.kafka.common.security.plain.PlainLoginModule required username="u" password="hunter2""#,
+        ])
+        #expect(broken.contains { $0.property == "sasl.jaas.config" && $0.message.contains("final ';' is missing") }, "\(broken)")
+        #expect(!"\(broken)".contains("hunter2"))
+        let file = Self.errors([
+            "bootstrap.servers": "b:9093", "security.protocol": "SASL_PLAINTEXT", "sasl.mechanism": "PLAIN", "sasl.username": "u",
+            "sasl.password": "hunter2", "sasl.password.file": "/nonexistent/password",
+        ])
+        #expect(Set(file.map(\.property)) == ["sasl.password.file"] && file.count == 2, "\(file)")
+        #expect(file.contains { $0.message.contains("cannot read /nonexistent/password: No such file or directory") })
     }
 
     @Test("a secret's value never appears in an error, even under a misspelt name")

@@ -149,7 +149,7 @@ extension ProducerConfiguration {
 
     /// The known property closest to `name` (at most a few edits away), for "did you mean".
     static func suggestion(for name: String) -> String? {
-        let candidates = knownProperties.union(inertJavaProperties.keys).union(classProperties.keys).union(tlsProperties)
+        let candidates = knownProperties.union(inertJavaProperties.keys).union(classProperties.keys).union(tlsProperties).union(saslProperties)
             .union(["key.serializer", "value.serializer", "security.protocol"])
         return NameSuggestion.nearest(to: name, among: candidates.sorted(), maximumDistance: max(2, name.count / 6))
     }

@@ -79,8 +79,10 @@ public struct ProducerConfiguration: Sendable, Equatable {
     public var valueSerializer: RecordSerializer? = nil
     /// `security.protocol`. Default PLAINTEXT.
     public var securityProtocol: SecurityProtocol = .plaintext
-    /// The `ssl.*` settings, used when ``securityProtocol`` is SSL.
+    /// The `ssl.*` settings, used when ``securityProtocol`` is SSL or SASL_SSL.
     public var tls = TLSSettings()
+    /// The SASL mechanism and credentials, when ``securityProtocol`` is SASL_PLAINTEXT or SASL_SSL.
+    public var sasl: SaslSettings? = nil
     /// Java producer properties that were given and change nothing in this client, with why (logged when a
     /// producer starts): socket buffer sizes, JMX metrics, `ssl.*` under `security.protocol=PLAINTEXT`...
     public var ignoredProperties: [String: String] = [:]

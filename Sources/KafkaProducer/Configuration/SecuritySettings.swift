@@ -68,8 +68,9 @@ extension ProducerConfiguration {
         "ssl.keystore.certificate.chain": "give the certificate chain as a PEM file in ssl.certificate.location",
     ]
 
-    /// Reads `security.protocol` and, under TLS, the `ssl.*` properties; under PLAINTEXT they are listed
-    /// as without effect, as Java ignores them.
+    /// Reads `security.protocol` and what it uses: the `ssl.*` properties under SSL and SASL_SSL, the
+    /// `sasl.*` ones under SASL_PLAINTEXT and SASL_SSL; those it does not use are listed as without effect,
+    /// as Java ignores them.
     mutating func readSecurity(_ properties: [String: String], into reader: inout PropertyReader) {
         let given = properties["security.protocol"]?.trimmingCharacters(in: " ").uppercased()
         guard let chosen = SecurityProtocol(rawValue: given ?? "PLAINTEXT") else {
@@ -83,8 +84,14 @@ extension ProducerConfiguration {
             for name in properties.keys where name.hasPrefix("ssl.") || name.hasPrefix("sasl.") {
                 ignoredProperties[name] = "security.protocol is PLAINTEXT (Java ignores it too)"
             }
-        case .saslPlaintext, .saslSSL:
-            reader.fail(.unsupported, "security.protocol", "SASL is not supported yet: PLAINTEXT or SSL")
+        case .saslPlaintext:
+            for name in properties.keys where name.hasPrefix("ssl.") {
+                ignoredProperties[name] = "security.protocol is SASL_PLAINTEXT, without TLS (Java ignores it too)"
+            }
+            readSasl(properties, into: &reader)
+        case .saslSSL:
+            readTLS(properties, into: &reader)
+            readSasl(properties, into: &reader)
         case .ssl:
             for name in properties.keys where name.hasPrefix("sasl.") {
                 ignoredProperties[name] = "security.protocol is SSL, without SASL (Java ignores it too)"

@@ -10,6 +10,8 @@ final class BrokerConnection: @unchecked Sendable {
         case metadata(version: Int16, topics: [String])
         case produce(requestID: UInt64, version: Int16, partitions: Int)
         case initProducerId(version: Int16, bumping: Bool)
+        case saslHandshake(version: Int16)
+        case saslAuthenticate(version: Int16)
 
         /// The largest response frame this request can draw from a sane broker. A larger one is refused
         /// before it is read (the connection closes), so a hostile or broken broker cannot make the
@@ -20,7 +22,7 @@ final class BrokerConnection: @unchecked Sendable {
         var maximumResponseSize: Int {
             switch self {
             case .apiVersions: return 1 << 20
-            case .initProducerId: return 64 << 10
+            case .initProducerId, .saslHandshake, .saslAuthenticate: return 64 << 10
             case .metadata(_, let topics): return min(16 << 20 + topics.count * (2 << 20), 100 << 20)
             case .produce(_, _, let partitions): return min(1 << 20 + partitions * (256 << 10), 100 << 20)
             }
@@ -35,6 +37,9 @@ final class BrokerConnection: @unchecked Sendable {
     var machine: ConnectionStateMachine
     /// The channel, while open.
     var channel: Channel?
+    /// Why this attempt was given up (a SASL failure, no usable API version), for the failure log when the
+    /// channel closes.
+    var failure: String?
     /// Requests awaiting an answer.
     var pending: [Int32: Pending] = [:]
     /// When the control requests (handshake, metadata, producer id) must have been answered; the sender
@@ -47,10 +52,10 @@ final class BrokerConnection: @unchecked Sendable {
     var generation = 0
     private var nextCorrelationId: Int32 = 0
 
-    init(node: Int32, address: BrokerAddress, reconnectBackoff: RetryBackoff) {
+    init(node: Int32, address: BrokerAddress, reconnectBackoff: RetryBackoff, sasl: SaslSettings?) {
         self.node = node
         self.address = address
-        machine = ConnectionStateMachine(reconnectBackoff: reconnectBackoff)
+        machine = ConnectionStateMachine(reconnectBackoff: reconnectBackoff, sasl: sasl)
     }
 
     /// The next correlation id (wraps; 0 is never pending long enough to collide).

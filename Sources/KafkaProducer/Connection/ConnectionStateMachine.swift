@@ -1,9 +1,10 @@
 import KafkaWire
 
 /// One broker connection's life: connecting, the ApiVersions handshake (v3, falling back to v0 when the
-/// broker refuses it), ready with the negotiated versions, and reconnect backoff after a failure.
-/// Pure; the producer core performs the actions. The handshake is where SASL will slot in (after
-/// ApiVersions, before ready); TLS is added by the channel initializer, below this machine.
+/// broker refuses it), SASL authentication when configured (SaslHandshake v1, then SaslAuthenticate
+/// requests carrying the mechanism's messages), ready with the negotiated versions, confirmed once the
+/// broker answered a request of ours, and reconnect backoff after a failure. Pure; the producer core
+/// performs the actions. TLS is added by the connector, below this machine.
 struct ConnectionStateMachine {
     /// The versions both sides support, per API we use.
     struct NegotiatedVersions: Equatable, Sendable {
@@ -16,14 +17,18 @@ struct ConnectionStateMachine {
         case idle(failures: Int, retryAt: UInt64)
         case connecting
         case handshaking(apiVersionsVersion: Int16)
+        /// SaslHandshake sent (`exchange` not started) or SaslAuthenticate messages under way.
+        case authenticating(NegotiatedVersions, authenticateVersion: Int16, exchange: SaslExchange)
         case ready(NegotiatedVersions)
     }
 
     enum Action: Equatable {
         case openSocket
         case sendApiVersions(version: Int16)
+        case sendSaslHandshake(version: Int16, mechanism: String)
+        case sendSaslAuthenticate(version: Int16, bytes: [UInt8])
         case ready(NegotiatedVersions)
-        /// Close the socket: the broker cannot be used (the error says why).
+        /// Close the socket: the broker cannot be used (the error says why); a failed attempt.
         case fail(String)
     }
 
@@ -32,9 +37,19 @@ struct ConnectionStateMachine {
 
     private(set) var state: State = .idle(failures: 0, retryAt: 0)
     var reconnectBackoff: RetryBackoff
+    /// The mechanism and credentials, when the listener requires SASL.
+    let sasl: SaslSettings?
+    /// The SCRAM client nonce of each authentication (random; tests give fixed ones).
+    let nonce: @Sendable () -> String
+    /// Whether the broker answered a request after the handshake on this connection: until then a close
+    /// is a failed attempt (a SASL listener closes a client that did not authenticate), and the backoff
+    /// does not start over.
+    private(set) var confirmed = false
 
-    init(reconnectBackoff: RetryBackoff) {
+    init(reconnectBackoff: RetryBackoff, sasl: SaslSettings? = nil, nonce: @escaping @Sendable () -> String = ScramClient.randomNonce) {
         self.reconnectBackoff = reconnectBackoff
+        self.sasl = sasl
+        self.nonce = nonce
     }
 
     var isReady: Bool {
@@ -91,14 +106,76 @@ struct ConnectionStateMachine {
         }
         let negotiated = NegotiatedVersions(
             produce: produce, metadata: metadata, initProducerId: highest(.initProducerId, Self.initProducerIdVersions))
-        state = .ready(negotiated)
-        return .ready(negotiated)
+        guard let sasl else {
+            state = .ready(negotiated)
+            return .ready(negotiated)
+        }
+        guard let handshake = response.versions(of: .saslHandshake) else {
+            return .fail("the broker does not offer SASL (no SaslHandshake in its ApiVersions): is security.protocol right?")
+        }
+        guard handshake.upperBound >= 1, let authenticate = highest(.saslAuthenticate, Self.saslAuthenticateVersions) else {
+            return .fail("the broker supports only SaslHandshake v0 (Kafka before 1.0); this client needs v1 and SaslAuthenticate")
+        }
+        state = .authenticating(negotiated, authenticateVersion: authenticate, exchange: SaslExchange(settings: sasl, nonce: nonce()))
+        return .sendSaslHandshake(version: 1, mechanism: sasl.mechanism.rawValue)
+    }
+
+    /// The SaslHandshake answer (nil when it did not decode).
+    mutating func saslHandshakeReceived(_ response: SaslHandshakeResponse?) -> Action {
+        guard case .authenticating(let negotiated, let version, var exchange) = state, let sasl else {
+            return .fail("a SaslHandshake answer outside the SASL handshake")
+        }
+        guard let response else { return .fail("the broker's SaslHandshake answer cannot be read") }
+        switch response.error {
+        case .none:
+            let first = exchange.first()
+            state = .authenticating(negotiated, authenticateVersion: version, exchange: exchange)
+            return .sendSaslAuthenticate(version: version, bytes: first)
+        case .unsupportedSaslMechanism:
+            let enabled = response.mechanisms.isEmpty ? "none" : response.mechanisms.joined(separator: ", ")
+            return .fail(
+                "SASL: the broker does not enable sasl.mechanism=\(sasl.mechanism) (UNSUPPORTED_SASL_MECHANISM, 33); it enables: \(enabled)")
+        case .illegalSaslState:
+            return .fail("SASL: the broker does not expect SASL here (ILLEGAL_SASL_STATE, 34): this listener may be PLAINTEXT or SSL, not SASL_PLAINTEXT or SASL_SSL")
+        case let other:
+            return .fail("SASL: SaslHandshake failed: \(other.name) (\(other.rawValue))")
+        }
+    }
+
+    /// The SaslAuthenticate answer (nil when it did not decode).
+    mutating func saslAuthenticateReceived(_ response: SaslAuthenticateResponse?) -> Action {
+        guard case .authenticating(let negotiated, let version, var exchange) = state, let sasl else {
+            return .fail("a SaslAuthenticate answer outside the SASL handshake")
+        }
+        guard let response else { return .fail("the broker's SaslAuthenticate answer cannot be read") }
+        guard response.errorCode == 0 else {
+            let message = response.errorMessage.map { ": \($0)" } ?? ""
+            let error = response.error
+            let hint = error == .saslAuthenticationFailed ? " (check sasl.username and the password for \(sasl.mechanism))" : ""
+            return .fail("SASL: authentication as '\(sasl.username)' failed: \(error.name) (\(error.rawValue))\(message)\(hint)")
+        }
+        do {
+            guard let next = try exchange.receive(response.authBytes) else {
+                state = .ready(negotiated)
+                return .ready(negotiated)
+            }
+            state = .authenticating(negotiated, authenticateVersion: version, exchange: exchange)
+            return .sendSaslAuthenticate(version: version, bytes: next)
+        } catch {
+            return .fail("SASL \(sasl.mechanism): \(error)")
+        }
+    }
+
+    /// The broker answered a request after the handshake: the connection works.
+    mutating func confirm() {
+        confirmed = true
     }
 
     /// The socket closed (or never opened): wait before the next attempt, longer after each failure in a
-    /// row (a connection that reached ready starts the count again).
+    /// row (a connection the broker answered a request on starts the count again).
     mutating func closed(now: UInt64) {
-        if case .ready = state { failures = 0 }
+        if confirmed { failures = 0 }
+        confirmed = false
         failures += 1
         state = .idle(failures: failures, retryAt: now + reconnectBackoff.delay(attempt: failures))
     }
@@ -110,4 +187,5 @@ struct ConnectionStateMachine {
     static let produceVersions: ClosedRange<Int16> = 3...11
     static let metadataVersions: ClosedRange<Int16> = 1...12
     static let initProducerIdVersions: ClosedRange<Int16> = 0...4
+    static let saslAuthenticateVersions: ClosedRange<Int16> = SaslAuthenticateRequest.supportedVersions
 }

@@ -22,7 +22,9 @@ extension ProducerCore {
                 requestMetadataIfNeeded()
                 return
             }
-            target = BrokerConnection(node: node, address: address, reconnectBackoff: reconnectBackoff(seed: UInt64(bitPattern: Int64(node))))
+            target = BrokerConnection(
+                node: node, address: address, reconnectBackoff: reconnectBackoff(seed: UInt64(bitPattern: Int64(node))),
+                sasl: configuration.sasl)
             connections.append(target)
         }
         open(target)
@@ -32,6 +34,7 @@ extension ProducerCore {
     func open(_ connection: BrokerConnection) {
         guard connection.machine.connect(now: clock()) == .openSocket else { return }
         connection.generation += 1
+        connection.failure = nil
         let generation = connection.generation
         let frames = KafkaFrameDecoder(maximumFrameSize: KafkaFrameDecoder.defaultMaximumFrameSize)
         // The core's handlers, last in the pipeline: whatever the connector adds (TLS, SASL) comes first.
@@ -76,13 +79,13 @@ extension ProducerCore {
         case .sendApiVersions(let version):
             let request = ApiVersionsRequest(clientSoftwareName: "ferry", clientSoftwareVersion: FerryVersion.current)
             write(request, version: version, on: connection, pending: .apiVersions(version: version))
+        case .sendSaslHandshake(let version, let mechanism):
+            write(SaslHandshakeRequest(mechanism: mechanism), version: version, on: connection, pending: .saslHandshake(version: version))
+        case .sendSaslAuthenticate(let version, let bytes):
+            write(SaslAuthenticateRequest(authBytes: bytes), version: version, on: connection, pending: .saslAuthenticate(version: version))
         case .ready(let versions):
-            // Reachable once the broker answered ApiVersions: a TLS or SASL listener may take the socket and
-            // then close it, which is still a failed attempt.
-            if let line = connectionFailures.connected(broker: "\(connection.address)") {
-                logConnection(line, node: connection.node)
-                unreachable.withLock { $0 = connectionFailures.unreachable }
-            }
+            // Not yet "connected" for the failure log: that waits for the broker's first answer to a request
+            // of ours (``confirm(_:)``), as a listener may take the handshake and then close the socket.
             logger.debug(
                 "broker ready",
                 metadata: ["kafka.node": "\(connection.node)", "kafka.produce_version": "\(versions.produce)"])
@@ -92,8 +95,19 @@ extension ProducerCore {
             requestMetadataIfNeeded()
             run(sender.drain(now: clock()))
         case .fail(let reason):
-            logger.error("broker unusable", metadata: ["kafka.node": "\(connection.node)", "error": "\(reason)"])
+            // Logged by `connectionClosed`, through the failure log (once, then a count a minute).
+            connection.failure = reason
             connection.channel?.close(promise: nil)
+        }
+    }
+
+    /// The broker answered a request after the handshake: the connection works (logged if it had failed).
+    func confirm(_ connection: BrokerConnection) {
+        guard !connection.machine.confirmed else { return }
+        connection.machine.confirm()
+        if let line = connectionFailures.connected(broker: "\(connection.address)") {
+            logConnection(line, node: connection.node)
+            unreachable.withLock { $0 = connectionFailures.unreachable }
         }
     }
 
@@ -134,17 +148,26 @@ extension ProducerCore {
                 let body = try? KafkaFrame.decodeResponse(ApiVersionsResponse.self, version: version, frame: frame).body
                 let fallback = body ?? (try? KafkaFrame.decodeResponse(ApiVersionsResponse.self, version: 0, frame: frame).body)
                 handshake(connection, connection.machine.apiVersionsReceived(fallback, version: version))
+            case .saslHandshake(let version):
+                let body = try? KafkaFrame.decodeResponse(SaslHandshakeResponse.self, version: version, frame: frame).body
+                handshake(connection, connection.machine.saslHandshakeReceived(body))
+            case .saslAuthenticate(let version):
+                let body = try? KafkaFrame.decodeResponse(SaslAuthenticateResponse.self, version: version, frame: frame).body
+                handshake(connection, connection.machine.saslAuthenticateReceived(body))
             case .metadata(let version, let topics):
                 let body = try KafkaFrame.decodeResponse(MetadataResponse.self, version: version, frame: frame).body
+                confirm(connection)
                 metadataReceived(body, topics: topics, from: connection)
             case .produce(let requestID, let version, _):
                 let body = try KafkaFrame.decodeResponse(ProduceResponse.self, version: version, frame: frame).body
+                confirm(connection)
                 if body.throttleTimeMs > 0 {
                     logger.debug("broker throttles us", metadata: ["kafka.throttle_ms": "\(body.throttleTimeMs)"])
                 }
                 run(sender.produceResponse(requestID, body, now: now))
             case .initProducerId(let version, _):
                 let body = try KafkaFrame.decodeResponse(InitProducerIdResponse.self, version: version, frame: frame).body
+                confirm(connection)
                 switch producerIds.answer(error: body.error, producerId: body.producerId, epoch: body.producerEpoch, now: now) {
                 case .granted(let identity):
                     logger.info("producer id", metadata: ["kafka.producer_id": "\(identity.producerId)", "kafka.epoch": "\(identity.epoch)"])
@@ -176,14 +199,15 @@ extension ProducerCore {
         guard connection.generation == generation, connection.channel != nil else { return }
         let now = clock()
         let wasReady = connection.machine.isReady
+        let worked = connection.machine.confirmed
         connection.channel = nil
         connection.machine.closed(now: now)
         counters.connectionFailures.wrappingAdd(1, ordering: .relaxed)
-        if !closed && !wasReady {
-            // Closed before ApiVersions was answered: a failed attempt, logged as ConnectionFailureLog says (not
-            // once per reconnect), with what to do about it.
-            let line = connectionFailures.failed(
-                broker: "\(connection.address)", error: explainEarlyClose(error, address: connection.address), now: now)
+        if !closed && !worked {
+            // Closed before the broker answered a request of ours: a failed attempt, logged as
+            // ConnectionFailureLog says (not once per reconnect), with what to do about it.
+            let reason = connection.failure ?? explainEarlyClose(error, afterHandshake: wasReady, address: connection.address)
+            let line = connectionFailures.failed(broker: "\(connection.address)", error: reason, now: now)
             logConnection(line, node: connection.node)
             unreachable.withLock { $0 = connectionFailures.unreachable }
         } else if !closed {
@@ -202,11 +226,11 @@ extension ProducerCore {
                 metadataSchedule.requestLost()
             case .initProducerId:
                 identityLost = true
-            case .apiVersions, .produce:
+            case .apiVersions, .produce, .saslHandshake, .saslAuthenticate:
                 break
             }
         }
-        if connection.node < 0 && !wasReady { metadataSchedule.bootstrapFailed() }
+        if connection.node < 0 && !worked { metadataSchedule.bootstrapFailed() }
         guard !closed else { return }
         if connection.node >= 0 { run(sender.nodeDown(connection.node, now: now)) }
         if identityLost { run(sender.identityFailed(.networkException, message: "connection lost", now: now)) }
@@ -229,7 +253,8 @@ extension ProducerCore {
             for address in addresses {
                 let index = configuration.bootstrapServers.firstIndex(of: address) ?? 0
                 connections.append(BrokerConnection(
-                    node: -Int32(index) - 1, address: address, reconnectBackoff: reconnectBackoff(seed: UInt64(index))))
+                    node: -Int32(index) - 1, address: address, reconnectBackoff: reconnectBackoff(seed: UInt64(index)),
+                    sasl: configuration.sasl))
             }
             decision = metadataSchedule.decide(
                 connections: metadataCandidates, bootstrapServers: configuration.bootstrapServers, now: now)
@@ -308,8 +333,17 @@ extension ProducerCore {
         }
     }
 
-    /// Why a connection closed before the broker answered ApiVersions, in words a person can act on.
-    func explainEarlyClose(_ error: (any Error)?, address: BrokerAddress) -> String {
+    /// Why a connection closed before the broker answered a request of ours, in words a person can act on.
+    /// `afterHandshake`: the broker had answered ApiVersions (and SASL, if any).
+    func explainEarlyClose(_ error: (any Error)?, afterHandshake: Bool, address: BrokerAddress) -> String {
+        if afterHandshake {
+            let what = error.map { "\($0)" } ?? "closed by the broker"
+            if configuration.sasl == nil {
+                // What a SASL listener does with a request from a client that did not authenticate.
+                return "the broker closed the connection after ApiVersions, before answering a request (\(what)): if \(address) is a SASL listener, set security.protocol=SASL_PLAINTEXT or SASL_SSL and sasl.mechanism"
+            }
+            return "the broker closed the connection after authenticating, before answering a request (\(what))"
+        }
         if configuration.securityProtocol.usesTLS {
             if let error { return TLSConnector.explain(error, address: address) }
             return "the connection closed over TLS before the broker answered ApiVersions: the listener may require SASL, or a client certificate it trusts"

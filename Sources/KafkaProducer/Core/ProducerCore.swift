@@ -72,7 +72,9 @@ final class ProducerCore: @unchecked Sendable {
                     initialMs: configuration.retryBackoffMs, maximumMs: configuration.retryBackoffMaxMs, seed: seed),
                 retryAllErrors: configuration.retryAllErrors))
         for (index, address) in configuration.bootstrapServers.enumerated() {
-            connections.append(BrokerConnection(node: -Int32(index) - 1, address: address, reconnectBackoff: reconnectBackoff(seed: UInt64(index))))
+            connections.append(BrokerConnection(
+                node: -Int32(index) - 1, address: address, reconnectBackoff: reconnectBackoff(seed: UInt64(index)),
+                sasl: configuration.sasl))
         }
     }
 
