@@ -110,6 +110,8 @@ public final class TLSTansu: @unchecked Sendable {
     public let broker: TansuBroker
     /// The TLS port.
     public let port: Int
+    /// Our SASL server between stunnel and the broker (SASL_SSL), when users were given.
+    public let gateway: SaslGateway?
     private let stunnel: Process
     private let directory: TemporaryDirectory
 
@@ -123,9 +125,19 @@ public final class TLSTansu: @unchecked Sendable {
 
     /// Starts tansu advertising `port`, and stunnel on `port` with `certificate` (default: the PKI's server
     /// certificate); `requireClientCertificate` makes stunnel refuse clients without one from the test CA.
-    public init(pki: TestPKI, certificate: String? = nil, requireClientCertificate: Bool = false) throws {
+    /// With `saslUsers`, stunnel forwards to a ``SaslGateway`` (SASL_SSL) accepting them with `mechanisms`.
+    public init(
+        pki: TestPKI, certificate: String? = nil, requireClientCertificate: Bool = false, saslUsers: [String: String]? = nil,
+        mechanisms: [String] = SaslGateway.allMechanisms
+    ) throws {
         port = try FreePort.find()
-        let brokerPort = try FreePort.find()
+        let tansuPort = try FreePort.find()
+        if let saslUsers {
+            gateway = try SaslGateway(targetPort: tansuPort, users: saslUsers, mechanisms: mechanisms)
+        } else {
+            gateway = nil
+        }
+        let brokerPort = gateway?.port ?? tansuPort
         directory = try TemporaryDirectory("stunnel")
         let config = directory.file("stunnel.conf")
         var text = """
@@ -143,7 +155,12 @@ public final class TLSTansu: @unchecked Sendable {
             """
         if requireClientCertificate { text += "verifyChain = yes\nCAfile = \(pki.caCertificate)\n" }
         try Data(text.utf8).write(to: URL(fileURLWithPath: config))
-        broker = try TansuBroker(port: brokerPort, advertisedPort: port)
+        do {
+            broker = try TansuBroker(port: tansuPort, advertisedPort: port)
+        } catch {
+            gateway?.stop()
+            throw error
+        }
         stunnel = Process()
         stunnel.executableURL = URL(fileURLWithPath: "/usr/bin/stunnel4")
         stunnel.arguments = [config]
@@ -181,6 +198,7 @@ public final class TLSTansu: @unchecked Sendable {
             kill(stunnel.processIdentifier, SIGKILL)
             stunnel.waitUntilExit()
         }
+        gateway?.stop()
         broker.stop()
         directory.remove()
     }
