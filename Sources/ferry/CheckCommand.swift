@@ -38,6 +38,6 @@ struct CheckCommand: AsyncParsableCommand {
                 print("  \(file.path)  size \(file.size)  start \(file.start.map { "\($0)" } ?? "-")  (\(file.reason))")
             }
         }
-        for problem in plan.problems { print("warning: \(problem)") }
+        for problem in plan.problems + configuration.warnings { print("warning: \(problem)") }
     }
 }

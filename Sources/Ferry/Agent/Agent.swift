@@ -40,6 +40,11 @@ public final class Agent: Sendable {
     /// Runs until SIGTERM/SIGINT (or ``requestStop()``). Returns when everything is stopped; throws when
     /// the agent cannot start. `installSignalHandlers` is false in tests that stop it themselves.
     public func run(installSignalHandlers: Bool = true) async throws {
+        for warning in configuration.warnings { logger.warning("configuration", metadata: ["warning": "\(warning)"]) }
+        if geteuid() == 0 {
+            logger.warning(
+                "running as root: Ferry needs no privilege beyond reading its files; run it as its own user (systemd/ferry.service runs it with DynamicUser=yes and SupplementaryGroups=adm; README, 'Least privilege')")
+        }
         let checkpointConfiguration = CheckpointConfiguration(
             directory: configuration.stateDirectory, interval: .milliseconds(configuration.checkpointIntervalMs),
             forgetAfter: .seconds(configuration.forgetAfterHours * 3600),

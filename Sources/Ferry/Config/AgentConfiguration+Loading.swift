@@ -16,7 +16,20 @@ extension AgentConfiguration {
         case .failure(let failure):
             throw ConfigurationErrors(errors: [ConfigurationError(.unreadable, file: path, line: 0, column: 0, key: "", failure.message)])
         }
-        return try parse(text, file: path, environment: environment)
+        var configuration = try parse(text, file: path, environment: environment)
+        configuration.warnings += secretExposure(path: path, secrets: configuration.secretsInFile)
+        return configuration
+    }
+
+    /// A warning when `path` holds `secrets` and every user may read it (mode o+r).
+    static func secretExposure(path: String, secrets: [String]) -> [String] {
+        var status = stat()
+        guard !secrets.isEmpty, stat(path, &status) == 0, status.st_mode & S_IROTH != 0 else { return [] }
+        let mode = String(status.st_mode & 0o777, radix: 8)
+        let keys = secrets.map { "output.kafka.\($0)" }.joined(separator: ", ")
+        return [
+            "\(path) is readable by every user (mode 0\(mode)) and holds \(keys): chmod o-r it (0640 with the service's group, or 0600), or take the secret from ${VAR} or sasl.password.file"
+        ]
     }
 
     /// Checks configuration text (named `file` in errors).
@@ -188,6 +201,11 @@ extension AgentConfiguration {
                 refused.insert(entry.key)
                 continue
             }
+            if ProducerConfiguration.isSecretProperty(entry.key), case .scalar(let raw, _) = entry.value.value,
+                Self.writesOutSecret(raw)
+            {
+                secretsInFile.append(entry.key)
+            }
             if let owned = Self.agentOwnedProperties[entry.key], owned.value != value {
                 let allowed = owned.value.map { "\(entry.key) must be \($0) or absent" } ?? "\(entry.key) is not set here"
                 reader.fail(.invalidValue, entry.value, path, "\(owned.why): \(allowed)")
@@ -211,6 +229,19 @@ extension AgentConfiguration {
                 reader.fail(code, place, "output.kafka.\(problem.property)", problem.message + (problem.value.map { " (value '\($0)')" } ?? ""))
             }
         }
+    }
+
+    /// Whether `raw` (a value as written in the file) holds more than `${VAR}` references and blanks.
+    static func writesOutSecret(_ raw: String) -> Bool {
+        var rest = Substring(raw)
+        var literal = ""
+        while let start = rest.firstRange(of: "${") {
+            literal += rest[..<start.lowerBound]
+            guard let close = rest[start.upperBound...].firstIndex(of: "}") else { return true }
+            rest = rest[rest.index(after: close)...]
+        }
+        literal += rest
+        return literal.contains { !$0.isWhitespace }
     }
 
     /// Checks that need the whole configuration: the tailer's own validation of patterns and sizes.

@@ -26,6 +26,12 @@ public struct AgentConfiguration: Sendable, Equatable {
     public var tailing = TailingOptions()
     /// Producer properties by their Kafka names (`output.kafka:`), after Ferry's defaults.
     public var kafka: [String: String] = [:]
+    /// The `output.kafka` keys whose value in the file is a secret written out (not only `${VAR}`
+    /// references): `sasl.password`, `ssl.key.password`, `sasl.jaas.config`...
+    public var secretsInFile: [String] = []
+    /// Warnings about the configuration that do not stop Ferry (a file readable by every user holding a
+    /// secret), printed by `ferry check` and logged at start.
+    public var warnings: [String] = []
     /// Bytes of records the agent holds between reading and Kafka's acknowledgement before it pauses
     /// reading (`pipeline.max_buffered_bytes`, default 4 MiB: enough for a broker on the local network;
     /// raise it for a distant one, where more bytes must be in flight to keep the link busy).

@@ -116,8 +116,10 @@ final class ConfigReader {
                 index = next
                 continue
             }
+            // A secret's text is never quoted in an error.
+            let secret = ProducerConfiguration.isSecretProperty(path)
             guard let close = text[next...].firstIndex(of: "}") else {
-                fail(.syntax, node, path, "unterminated '${' in '\(text)' (write $$ for a literal $)")
+                fail(.syntax, node, path, "unterminated '${' in \(secret ? "the value" : "'\(text)'") (write $$ for a literal $)")
                 return nil
             }
             let body = text[text.index(after: next)..<close]
@@ -130,7 +132,7 @@ final class ConfigReader {
                 name = body
             }
             guard !name.isEmpty, name.allSatisfy({ $0.isLetter || $0.isNumber || $0 == "_" }) else {
-                fail(.syntax, node, path, "'${\(body)}' is not a variable reference (${NAME} or ${NAME:-default})")
+                fail(.syntax, node, path, "'${\(secret ? "..." : body)}' is not a variable reference (${NAME} or ${NAME:-default})")
                 return nil
             }
             if let value = environment[String(name)], !(value.isEmpty && fallback != nil) {

@@ -219,6 +219,10 @@ public struct ProducerConfiguration: Sendable, Equatable {
         guard reader.errors.isEmpty else { throw ProducerConfigurationErrors(errors: reader.errors) }
     }
 
+    /// Whether the property `name` holds a secret (a password, a JAAS line, a token): its value is never
+    /// shown in an error or a log, even under a misspelt name.
+    public static func isSecretProperty(_ name: String) -> Bool { PropertyReader.isSecret(name) }
+
     /// Durations at or above this many milliseconds (2^62 ns, about 146 years) mean forever.
     public static let foreverMs = Int((UInt64(1) << 62) / 1_000_000)
 

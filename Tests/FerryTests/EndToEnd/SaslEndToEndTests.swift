@@ -74,17 +74,28 @@ struct SaslEndToEndTests {
         #expect(counters.failed >= 1)
     }
 
-    @Test("ferry produce over SASL_PLAINTEXT with PLAIN, SCRAM-SHA-256 and SCRAM-SHA-512 (a user name with , to escape); confluent-kafka reads back")
+    @Test("ferry produce over SASL_PLAINTEXT with PLAIN, SCRAM-SHA-256 and SCRAM-SHA-512 (a user name with , to escape; a password from sasl.password.file); confluent-kafka reads back")
     func ferryOverSaslPlaintext() throws {
         let tansu = try SaslTansu(users: Self.users)
         defer { tansu.stop() }
         try tansu.createTopic("ferry-sasl", partitions: 1)
+        // SCRAM-SHA-512 takes the password from sasl.password.file (its trailing newline is not part of it).
+        let directory = try TemporaryDirectory("sasl-password")
+        defer { directory.remove() }
+        try Data(((Self.users["alice"] ?? "") + "\n").utf8).write(to: URL(fileURLWithPath: directory.file("password")))
+        chmod(directory.path, 0o755)
+        chmod(directory.file("password"), 0o600)
+        Unprivileged.handOver(directory.file("password"))
         var expected: [String] = []
         for mechanism in SaslGateway.allMechanisms {
             let lines = (0..<100).map { "\(mechanism) line \($0)" }
             let user = mechanism == "SCRAM-SHA-256" ? "svc,ferry" : "alice"
-            let result = try Self.ferryProduce(
-                bootstrap: tansu.bootstrap, topic: "ferry-sasl", lines: lines, settings: Self.settings(mechanism, user: user))
+            var settings = Self.settings(mechanism, user: user)
+            if mechanism == "SCRAM-SHA-512" {
+                settings["sasl.password"] = nil
+                settings["sasl.password.file"] = directory.file("password")
+            }
+            let result = try Self.ferryProduce(bootstrap: tansu.bootstrap, topic: "ferry-sasl", lines: lines, settings: settings)
             #expect(result.status == 0, "\(mechanism): \(result.stderr) \(tansu.recentLog())")
             #expect(result.stderr.contains("records read: 100, sent: 100, delivered: 100, failed: 0"), "\(result.stderr)")
             #expect(!result.stderr.contains(Self.users[user] ?? "?"))
@@ -147,5 +158,67 @@ struct SaslEndToEndTests {
             #expect(attempts <= 15, "\(name): \(attempts) attempts in \(elapsed) s")
             #expect(!result.stderr.contains("wrong-password") && !result.stderr.contains(Self.users["alice"] ?? "?"))
         }
+    }
+
+    @Test("ferry run over SASL_SSL with SCRAM-SHA-256 ships 1,000 lines; the password (written in the file) is in neither ferry check's output nor the agent's debug log, and a file every user can read gets a warning from both")
+    func agentOverSaslSSL() throws {
+        let pki = try TestPKI()
+        defer { pki.remove() }
+        let tansu = try TLSTansu(pki: pki, saslUsers: Self.users)
+        defer { tansu.stop() }
+        try tansu.createTopic("agent-sasl", partitions: 2)
+        let directory = try TemporaryDirectory("agent-sasl")
+        defer { directory.remove() }
+        try FileManager.default.createDirectory(atPath: directory.file("logs"), withIntermediateDirectories: true)
+        let lines = (0..<1000).map { "agent line \($0) over SASL_SSL" }
+        try (lines.joined(separator: "\n") + "\n").write(toFile: directory.file("logs/app.log"), atomically: false, encoding: .utf8)
+        let password = Self.users["alice"] ?? ""
+        func config(password: String) -> String {
+            """
+            state_dir: \(directory.file("state"))
+            checkpoint_interval_ms: 100
+            inputs:
+              - name: app
+                paths: [\(directory.file("logs"))/*.log]
+                topic: agent-sasl
+            output:
+              kafka:
+                bootstrap.servers: \(tansu.bootstrap)
+                security.protocol: SASL_SSL
+                ssl.ca.location: \(pki.caCertificate)
+                sasl.mechanism: SCRAM-SHA-256
+                sasl.username: alice
+                sasl.password: "\(password)"
+                linger.ms: 5
+            """
+        }
+        let path = directory.file("ferry.yaml")
+        try config(password: password).write(toFile: path, atomically: true, encoding: .utf8)
+        chmod(path, 0o644)
+        Unprivileged.handOver(directory.path)
+        let check = try Unprivileged.runFerry(["check", "--config", path], timeout: 60)
+        let checkOutput = check.stdout + check.stderr
+        #expect(check.status == 0, "\(checkOutput)")
+        #expect(checkOutput.contains("is readable by every user (mode 0644) and holds output.kafka.sasl.password"), "\(checkOutput)")
+        #expect(!checkOutput.contains(password))
+        let agent = try AgentProcess(config: path, logPath: directory.file("agent.log"), logLevel: "debug")
+        let read = try Self.consume(bootstrap: tansu.bootstrap, topic: "agent-sasl", count: 1000, settings: Self.settings("SCRAM-SHA-256", tls: pki))
+        let exit = agent.terminate()
+        #expect(exit.status == 0, "\(agent.log.suffix(2000))")
+        #expect(read.sorted() == lines.sorted(), "\(read.count) of 1000 read back")
+        #expect(agent.log.contains("holds output.kafka.sasl.password"), "the start-up warning")
+        #expect(!agent.log.contains(password), "the password is in the agent's log")
+        print("ferry run over SASL_SSL: \(read.count) of 1000 lines read back; password in check output: \(checkOutput.contains(password)), in the debug log: \(agent.log.contains(password))")
+
+        // From the environment instead, or a file only its owner reads: no warning.
+        try config(password: "${KAFKA_PASSWORD}").write(toFile: path, atomically: true, encoding: .utf8)
+        chmod(path, 0o644)
+        let fromEnvironment = try Unprivileged.runFerry(["check", "--config", path], environment: ["KAFKA_PASSWORD": password], timeout: 60)
+        #expect(fromEnvironment.status == 0 && !(fromEnvironment.stdout + fromEnvironment.stderr).contains("readable by every user"))
+        try config(password: password).write(toFile: path, atomically: true, encoding: .utf8)
+        chmod(path, 0o600)
+        Unprivileged.handOver(path)
+        let privateFile = try Unprivileged.runFerry(["check", "--config", path], timeout: 60)
+        #expect(privateFile.status == 0 && !(privateFile.stdout + privateFile.stderr).contains("readable by every user"), "\(privateFile.stderr)")
     }
 }
