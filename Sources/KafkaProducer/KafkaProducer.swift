@@ -425,6 +425,8 @@ public final class KafkaProducer: Sendable {
         let unreachable = core.unreachable.withLock { $0 }
         guard !unreachable.isEmpty else { return error }
         var named = error
+        // The topic may well exist: the brokers were never reached to ask.
+        named.message = named.message.replacing(" (does it exist?)", with: "")
         named.message += "; brokers not reachable: "
             + unreachable.prefix(10).map { "\($0.broker) (\($0.error))" }.joined(separator: ", ")
         return named

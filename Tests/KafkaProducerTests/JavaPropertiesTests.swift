@@ -113,7 +113,7 @@ struct JavaProducerPropertiesTests {
         #expect(configuration.ignoredProperties["ssl.truststore.location"]?.contains("PLAINTEXT") == true)
     }
 
-    @Test("every bad property at once: other serializers (naming the supported ones), near misses with did-you-mean, Java classes, transactions, TLS before it lands, Java ranges")
+    @Test("every bad property at once: other serializers (naming the supported ones), near misses with did-you-mean, Java classes, transactions, SASL without a mechanism, Java ranges")
     func problems() {
         do {
             _ = try ProducerConfiguration(properties: [
@@ -124,7 +124,7 @@ struct JavaProducerPropertiesTests {
             Issue.record("expected errors")
         } catch {
             let byName = Dictionary(grouping: error.errors, by: \.property)
-            #expect(byName.count == 8, "\(error)")
+            #expect(byName.count == 10, "\(error)")
             #expect(byName["key.serializer"]?.first?.message.contains("org.apache.kafka.common.serialization.StringSerializer") == true)
             #expect(byName["key.serializer"]?.first?.message.contains("ByteBufferSerializer") == true)
             #expect(byName["lingr.ms"]?.first?.message.contains("did you mean linger.ms?") == true)
@@ -132,7 +132,8 @@ struct JavaProducerPropertiesTests {
             #expect(byName["completely.unknown.thing"]?.first?.message.contains("did you mean") == false)
             #expect(byName["transactional.id"]?.first?.code == .unsupported)
             #expect(byName["partitioner.class"]?.first?.code == .unsupported)
-            #expect(byName["security.protocol"]?.first?.code == .unsupported)
+            #expect(byName["sasl.mechanism"]?.first?.code == .missingProperty, "SASL_SSL needs a mechanism")
+            #expect(byName["sasl.username"]?.first?.code == .missingProperty && byName["sasl.password"]?.first?.code == .missingProperty)
             #expect(byName["send.buffer.bytes"]?.first?.code == .invalidValue)
         }
     }
