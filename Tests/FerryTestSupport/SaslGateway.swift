@@ -34,6 +34,7 @@ public final class SaslGateway: Sendable {
     private let group: MultiThreadedEventLoopGroup
     private let server: Channel
     private let shared: NIOLockedValueBox<Counters>
+    private let stopped = NIOLockedValueBox(false)
 
     /// All three mechanisms.
     public static let allMechanisms = ["PLAIN", "SCRAM-SHA-256", "SCRAM-SHA-512"]
@@ -69,8 +70,13 @@ public final class SaslGateway: Sendable {
     /// What happened so far.
     public var counters: Counters { shared.withLockedValue { $0 } }
 
-    /// Stops listening and closes every connection.
+    /// Stops listening and closes every connection (once; later calls do nothing).
     public func stop() {
+        let first = stopped.withLockedValue { stopped in
+            defer { stopped = true }
+            return !stopped
+        }
+        guard first else { return }
         server.close(promise: nil)
         try? group.syncShutdownGracefully()
     }

@@ -188,9 +188,15 @@ extension ProducerCore {
         // A handshake, metadata or producer-id request without an answer: the connection is dead.
         for connection in connections {
             if let deadline = connection.earliestDeadline, deadline <= now {
-                logger.warning(
-                    "no response within request.timeout.ms; closing the connection",
-                    metadata: ["kafka.node": "\(connection.node)", "kafka.broker": "\(connection.address)"])
+                if connection.machine.confirmed {
+                    logger.warning(
+                        "no response within request.timeout.ms; closing the connection",
+                        metadata: ["kafka.node": "\(connection.node)", "kafka.broker": "\(connection.address)"])
+                } else {
+                    // A failed attempt: logged through the connection failure log when the channel closes.
+                    connection.failure =
+                        "no answer within request.timeout.ms (\(configuration.requestTimeoutMs) ms) to the handshake (ApiVersions or SASL) or the first request"
+                }
                 connection.deadlines = [:]
                 connection.channel?.close(promise: nil)
             }
