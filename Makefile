@@ -6,7 +6,7 @@
 SHELL := /bin/bash
 PYTHON ?= python3
 VENV := .venv
-APT_PACKAGES := zlib1g-dev liblz4-dev libzstd-dev logrotate stunnel4 openssl
+APT_PACKAGES := zlib1g-dev liblz4-dev libzstd-dev logrotate stunnel4 openssl systemd
 SWIFT_TEST_FLAGS ?=
 
 .PHONY: demo test test-fast setup apt venv build release bench fuzz clean

@@ -432,6 +432,10 @@ public final class KafkaProducer: Sendable {
         return named
     }
 
+    /// Whether a broker has answered a Metadata request: the cluster was reached (TCP, TLS and SASL all
+    /// passed). `ferry run` tells systemd it is ready from then on.
+    public var hasMetadata: Bool { counters.metadataResponses.load(ordering: .relaxed) > 0 }
+
     /// Bytes of `buffer.memory` in use: records being batched (uncompressed) and batches waiting for
     /// acknowledgement (compressed).
     public var bufferedBytes: Int { accumulator.buffered }

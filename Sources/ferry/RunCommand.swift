@@ -47,16 +47,5 @@ enum ConfigurationFile {
     }
 
     /// The process environment, for `${VAR}` interpolation.
-    static func processEnvironment() -> [String: String] {
-        var result: [String: String] = [:]
-        var pointer = environ
-        while let entry = pointer.pointee {
-            let text = String(cString: entry)
-            if let equals = text.firstIndex(of: "=") {
-                result[String(text[..<equals])] = String(text[text.index(after: equals)...])
-            }
-            pointer += 1
-        }
-        return result
-    }
+    static func processEnvironment() -> [String: String] { ProcessEnvironment.current() }
 }

@@ -16,7 +16,7 @@ public final class Agent: Sendable {
     let logger: Logger
     /// What the agent did (for logs, tests and the metrics endpoint).
     public let counters = PipelineCounters()
-    private let stopRequested = ConditionLock(value: 0)
+    let stopRequested = ConditionLock(value: 0)
 
     public init(configuration: AgentConfiguration, logger: Logger) {
         self.configuration = configuration
@@ -129,7 +129,20 @@ public final class Agent: Sendable {
                        "state_dir": "\(configuration.stateDirectory)", "files.resumed": "\(plan.resumedCount)",
                        "user": "\(ProcessLimits.userDescription)", "rlimit_nofile": "\(descriptors.after)"])
 
+        // Under systemd's Type=notify: READY once a broker answered, STATUS, WATCHDOG while making progress.
+        let notifier = SystemdNotifier(environment: ProcessEnvironment.current())
+        var notifications: BackgroundThread? = nil
+        if let notifier {
+            do {
+                notifications = try startNotifications(notifier, producer: producer)
+            } catch {
+                logger.warning("cannot start the systemd notifications", metadata: ["error": "\(error)"])
+            }
+        }
+
         await waitForStop()
+        notifier?.stopping(status: "stopping: waiting up to \(configuration.shutdownTimeoutMs) ms for Kafka's acknowledgements")
+        notifications?.join()
 
         // Stop in reverse order: reading, then Kafka (flush within the timeout), then the last checkpoint.
         pipeline.stopping.store(true, ordering: .relaxed)

@@ -288,6 +288,7 @@ extension ProducerCore {
     func metadataReceived(_ response: MetadataResponse, topics: [String], from source: BrokerConnection) {
         let now = clock()
         let update = metadata.apply(response, requested: topics)
+        counters.metadataResponses.wrappingAdd(1, ordering: .relaxed)
         for problem in metadata.problems {
             logger.warning("metadata from the broker partly ignored", metadata: ["kafka.node": "\(source.node)", "problem": "\(problem)"])
         }

@@ -18,6 +18,8 @@ public final class ProducerCounters: Sendable {
     public let batchBytesSent = Atomic<Int>(0)
     /// Connections that closed or failed.
     public let connectionFailures = Atomic<Int>(0)
+    /// Metadata responses applied (the cluster was reached: TCP, TLS, SASL and a request answered).
+    public let metadataResponses = Atomic<Int>(0)
 
     /// Makes counters at zero.
     public init() {}
@@ -33,6 +35,7 @@ public final class ProducerCounters: Sendable {
             "requests_sent": requestsSent.load(ordering: .relaxed),
             "batch_bytes_sent": batchBytesSent.load(ordering: .relaxed),
             "connection_failures": connectionFailures.load(ordering: .relaxed),
+            "metadata_responses": metadataResponses.load(ordering: .relaxed),
         ]
     }
 }
