@@ -78,6 +78,23 @@ extension TailerLoop {
         perform(table.reopened(id, status: status.status, sameContent: same, now: now))
     }
 
+    /// Whether the file tracked at `path` without a descriptor is still the one there (same inode,
+    /// fingerprint and offset marker). An inotify delete read late may name an older file of that path whose
+    /// inode the tracked one reuses: a probe found the new file before the event was read. Releasing it then
+    /// would make the next probe read it again from 0 (seen once in `TailerModelTests` under CI load).
+    func trackedFileStillAt(_ path: String) -> Bool {
+        guard let id = table.byPath[path], let file = table.file(id), file.phase != .open, file.announced else { return false }
+        let descriptor = Glibc.open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK)
+        guard descriptor >= 0 else { return false }
+        defer { close(descriptor) }
+        guard let status = Self.status(of: descriptor), status.isRegular,
+            status.status.device == file.identity.device, status.status.inode == file.identity.inode,
+            (try? FileFingerprinting.matches(file.identity.fingerprint, descriptor: descriptor).get()) == true
+        else { return false }
+        guard let marker = file.marker else { return true }
+        return Self.marker(descriptor, endingAt: marker.offset) == marker
+    }
+
     /// `fstat` + fingerprint check of an open file, reported to the table.
     private func check(_ id: TailedFileID) {
         guard let file = table.file(id), let descriptor = descriptors[id] else { return }

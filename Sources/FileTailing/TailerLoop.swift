@@ -396,7 +396,7 @@ final class TailerLoop {
         }
         // Deleted files without descriptor first (their inodes may be reused in this very batch), then names
         // (renames, creations), so that a change is applied to the file now at a path.
-        for path in deletedFirst { perform(table.pathDeleted(path)) }
+        for path in deletedFirst where !trackedFileStillAt(path) { perform(table.pathDeleted(path)) }
         for directory in newDirectories { scanNewDirectory(directory, now: now) }
         probe(probes, now: now, unlinked: unlinked, deleted: deleted)
         for id in changedFiles { perform(table.modified(id, now: now)) }
