@@ -9,7 +9,7 @@ struct CheckCommand: AsyncParsableCommand {
         abstract: "Validate a configuration and show each input's files and where reading would start.",
         discussion: "Exits 0 when the configuration is valid, 1 with every problem listed (file:line:column: key: message) otherwise.")
 
-    @Option(name: .shortAndLong, help: "The configuration file (YAML).")
+    @Option(name: .shortAndLong, help: "The configuration file (YAML); - reads it from standard input.")
     var config: String
 
     func run() async throws {

@@ -16,7 +16,7 @@ struct RunCommand: AsyncParsableCommand {
             a start-up failure (state directory locked or unusable, Kafka producer settings) exits 2.
             """)
 
-    @Option(name: .shortAndLong, help: "The configuration file (YAML).")
+    @Option(name: .shortAndLong, help: "The configuration file (YAML); - reads it from standard input.")
     var config: String
 
     @Option(name: .customLong("log-level"), help: "trace, debug, info, notice, warning, error, critical.")

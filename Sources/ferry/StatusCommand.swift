@@ -8,7 +8,7 @@ struct StatusCommand: AsyncParsableCommand {
         abstract: "Show per file: size, committed offset, lag, state and the age of the last acknowledgement.",
         discussion: "Reads the checkpoint without taking the agent's lock: safe while `ferry run` works. The checkpoint is written at most every checkpoint_interval_ms, so it can trail the agent by that much.")
 
-    @Option(name: .shortAndLong, help: "The configuration file (YAML).")
+    @Option(name: .shortAndLong, help: "The configuration file (YAML); - reads it from standard input.")
     var config: String
 
     @Flag(name: .long, help: "Wait until every file is delivered to its current end (lag 0), then print.")

@@ -9,14 +9,17 @@ import Glibc
 extension AgentConfiguration {
     /// Reads and checks `path`. Throws ``ConfigurationErrors`` listing every problem (file, line, column,
     /// key, message).
+    /// `-` reads standard input (a configuration piped in, or a container's mounted secret): errors then name
+    /// `(standard input)`.
     public static func load(path: String, environment: [String: String]) throws(ConfigurationErrors) -> AgentConfiguration {
         let text: String
+        let name = path == "-" ? "(standard input)" : path
         switch readWholeFile(path) {
         case .success(let contents): text = contents
         case .failure(let failure):
-            throw ConfigurationErrors(errors: [ConfigurationError(.unreadable, file: path, line: 0, column: 0, key: "", failure.message)])
+            throw ConfigurationErrors(errors: [ConfigurationError(.unreadable, file: name, line: 0, column: 0, key: "", failure.message)])
         }
-        var configuration = try parse(text, file: path, environment: environment)
+        var configuration = try parse(text, file: name, environment: environment)
         configuration.warnings += secretExposure(path: path, secrets: configuration.secretsInFile)
         return configuration
     }
@@ -330,7 +333,8 @@ extension InputConfiguration {
 
 /// Reads a whole file as UTF-8 text.
 func readWholeFile(_ path: String) -> Result<String, FileReadFailure> {
-    let fd = open(path, O_RDONLY | O_CLOEXEC)
+    // `-`: standard input, through a duplicate (descriptor 0 itself stays open).
+    let fd = path == "-" ? fcntl(0, F_DUPFD_CLOEXEC, 3) : open(path, O_RDONLY | O_CLOEXEC)
     guard fd >= 0 else { return .failure(FileReadFailure(message: "cannot open the configuration file: \(String(cString: strerror(errno)))")) }
     defer { close(fd) }
     var bytes: [UInt8] = []

@@ -32,6 +32,31 @@ struct CheckCommandTests {
         }
     }
 
+    @Test("--config - reads the configuration from standard input (a container's piped or mounted configuration); its errors name (standard input)")
+    func configurationFromStandardInput() throws {
+        let directory = try TemporaryDirectory("stdin-config")
+        defer { directory.remove() }
+        Unprivileged.handOver(directory.path)
+        let text = """
+            state_dir: \(directory.file("state"))
+            inputs:
+              - name: app
+                paths: [\(directory.file("logs"))/*.log]
+                topic: app
+            output:
+              kafka:
+                bootstrap.servers: ${BROKERS}
+            """
+        let valid = try Unprivileged.runFerry(["check", "--config", "-"], stdin: Data(text.utf8), environment: ["BROKERS": "127.0.0.1:9092"], timeout: 30)
+        #expect(valid.status == 0, "\(valid.stderr)")
+        #expect(valid.stdout.contains("-: configuration is valid") && valid.stdout.contains("bootstrap.servers=127.0.0.1:9092"), "\(valid.stdout)")
+        let broken = try Unprivileged.runFerry(
+            ["check", "--config", "-"], stdin: Data(text.replacingOccurrences(of: "topic: app", with: "topic: app\n    colour: red").utf8),
+            environment: ["BROKERS": "b:9092"], timeout: 30)
+        #expect(broken.status == 1)
+        #expect(broken.stderr.contains("(standard input):6:"), "\(broken.stderr)")
+    }
+
     @Test("the example configuration etc/ferry.yaml is valid, and check lists each input's files")
     func exampleConfiguration() throws {
         let directory = try TemporaryDirectory("example-config")
