@@ -166,16 +166,17 @@ struct JaasConfig: Equatable {
     /// Parses one login module entry. The error never quotes the text (it holds a password).
     static func parse(_ text: String) -> Result<JaasConfig, SettingProblem> {
         var characters = Array(text.unicodeScalars)
-        while characters.last.map({ $0 == " " || $0 == "\t" || $0 == "\n" || $0 == "\r" }) == true { characters.removeLast() }
+        func isSpace(_ scalar: Unicode.Scalar) -> Bool { scalar == " " || scalar == "\t" || scalar == "\n" || scalar == "\r" }
+        while characters.last.map(isSpace) == true { characters.removeLast() }
         guard characters.last == ";" else { return .failure(SettingProblem("expected '<LoginModule class> required username=\"...\" password=\"...\";' (the final ';' is missing)")) }
         characters.removeLast()
         var index = 0
         func skipSpace() {
-            while index < characters.count, characters[index] == " " || characters[index] == "\t" || characters[index] == "\n" || characters[index] == "\r" { index += 1 }
+            while index < characters.count, isSpace(characters[index]) { index += 1 }
         }
         func word() -> String {
             var out = ""
-            while index < characters.count, !(characters[index] == " " || characters[index] == "\t" || characters[index] == "\n" || characters[index] == "\r" || characters[index] == "=") {
+            while index < characters.count, !isSpace(characters[index]), characters[index] != "=" {
                 out.unicodeScalars.append(characters[index])
                 index += 1
             }
