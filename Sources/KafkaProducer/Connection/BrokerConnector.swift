@@ -3,7 +3,8 @@ import NIOPosix
 
 /// Opens a connection to a broker: the seam between the producer core and the network. The core hands it
 /// `initialize`, which adds the core's own handlers (frame decoder, response handler); a connector puts
-/// its own in front of them (TLS, SASL) and returns the channel once it is ready to carry Kafka requests.
+/// its own in front of them (TLS) and returns the channel once it is ready to carry Kafka requests (SASL,
+/// which is Kafka requests itself, runs after it in the connection state machine).
 ///
 /// ``TCPConnector`` is the real one; tests connect the core to in-memory channels (`EmbeddedChannel`) whose
 /// peer is a fake cluster, on NIO's `EmbeddedEventLoop` (`ProducerCoreTests`).

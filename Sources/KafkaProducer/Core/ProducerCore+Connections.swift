@@ -37,7 +37,7 @@ extension ProducerCore {
         connection.failure = nil
         let generation = connection.generation
         let frames = KafkaFrameDecoder(maximumFrameSize: KafkaFrameDecoder.defaultMaximumFrameSize)
-        // The core's handlers, last in the pipeline: whatever the connector adds (TLS, SASL) comes first.
+        // The core's handlers, last in the pipeline: whatever the connector adds (TLS) comes first.
         let initialize: @Sendable (any Channel) -> EventLoopFuture<Void> = { [self] channel in
             channel.eventLoop.makeCompletedFuture {
                 try channel.pipeline.syncOperations.addHandler(ByteToMessageHandler(KafkaFrameByteDecoder(
