@@ -136,10 +136,22 @@ struct ProducerAPITests {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: service)
         process.arguments = serviceArguments
-        process.standardOutput = FileHandle.nullDevice
-        process.standardError = FileHandle.nullDevice
+        // Its log goes to a file; SIGTERM comes once five beats are acknowledged (each logs its offset), not
+        // after a fixed time: a loaded machine may take seconds to start it.
+        let log = directory.file("producer-service.log")
+        FileManager.default.createFile(atPath: log, contents: nil)
+        let logHandle = try FileHandle(forWritingTo: URL(fileURLWithPath: log))
+        defer { try? logHandle.close() }
+        process.standardOutput = logHandle
+        process.standardError = logHandle
         try process.run()
-        Thread.sleep(forTimeInterval: 2)
+        let started = Date().addingTimeInterval(60)
+        func acknowledged() -> Int {
+            let text = (try? String(contentsOfFile: log, encoding: .utf8)) ?? ""
+            return text.split(separator: "\n").filter { $0.contains("offset=") }.count
+        }
+        while process.isRunning && acknowledged() < 5 && Date() < started { Thread.sleep(forTimeInterval: 0.05) }
+        #expect(acknowledged() >= 5, "\((try? String(contentsOfFile: log, encoding: .utf8)) ?? "")")
         kill(process.processIdentifier, SIGTERM)
         let deadline = Date().addingTimeInterval(30)
         while process.isRunning && Date() < deadline { Thread.sleep(forTimeInterval: 0.05) }
