@@ -27,6 +27,8 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-nio-ssl.git", from: "2.37.6"),
         // SASL SCRAM (RFC 5802/7677): SHA-2, HMAC (Crypto) and PBKDF2 (CryptoExtras).
         .package(url: "https://github.com/apple/swift-crypto.git", from: "4.5.2"),
+        // `ferry run`'s /metrics (the Prometheus text format; swift-metrics' handler types underneath).
+        .package(url: "https://github.com/swift-server/swift-prometheus.git", from: "2.4.1"),
         // `swift package generate-documentation --target KafkaProducer` (the DocC check in make test).
         .package(url: "https://github.com/swiftlang/swift-docc-plugin.git", from: "1.5.0"),
     ],
@@ -109,6 +111,8 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
             ]
         ),
         // The command line.
@@ -207,7 +211,10 @@ let package = Package(
         .testTarget(name: "CheckpointingTests", dependencies: ["Checkpointing", "FerryTestSupport", "FerryTestTags"]),
         .testTarget(
             name: "FerryTests",
-            dependencies: ["Ferry", "FerryTestSupport", "FerryTestTags", "FileTailing", "Checkpointing", "KafkaProducer", "KafkaWire"]
+            dependencies: [
+                "Ferry", "FerryTestSupport", "FerryTestTags", "FileTailing", "Checkpointing", "KafkaProducer", "KafkaWire",
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+            ]
         ),
     ]
 )

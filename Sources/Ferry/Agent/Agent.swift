@@ -129,20 +129,46 @@ public final class Agent: Sendable {
                        "state_dir": "\(configuration.stateDirectory)", "files.resumed": "\(plan.resumedCount)",
                        "user": "\(ProcessLimits.userDescription)", "rlimit_nofile": "\(descriptors.after)"])
 
-        // Under systemd's Type=notify: READY once a broker answered, STATUS, WATCHDOG while making progress.
+        // The monitor: /health and /ready, and under systemd's Type=notify READY, STATUS and WATCHDOG.
         let notifier = SystemdNotifier(environment: ProcessEnvironment.current())
-        var notifications: BackgroundThread? = nil
-        if let notifier {
+        let health = AgentHealth()
+        let monitor: BackgroundThread
+        do {
+            monitor = try startMonitor(notifier, producer: producer, pipeline: pipeline, health: health, checkpoint: { writer.status })
+        } catch {
+            signals?.stop()
+            tailer.stop()
+            writer.stop()
+            await producer.close(timeout: .seconds(1))
+            throw error
+        }
+        var endpoint: HTTPEndpoint? = nil
+        if let listen = configuration.httpListen, let address = BrokerAddress(parsing: listen) {
+            let httpCounters = HTTPEndpoint.Counters()
+            let metrics = AgentMetrics(
+                sources: .init(
+                    counters: counters, producer: producer, pipeline: pipeline, checkpoint: { writer.status }, health: health,
+                    inputs: configuration.inputs.map(\.name), http: httpCounters),
+                perFile: configuration.metricsPerFile)
             do {
-                notifications = try startNotifications(notifier, producer: producer)
+                endpoint = try await HTTPEndpoint.start(
+                    address: address, routes: HTTPRoutes(metrics: { metrics.render() }, health: health),
+                    counters: httpCounters, logger: logger)
             } catch {
-                logger.warning("cannot start the systemd notifications", metadata: ["error": "\(error)"])
+                requestStop()
+                monitor.join()
+                signals?.stop()
+                tailer.stop()
+                writer.stop()
+                await producer.close(timeout: .seconds(1))
+                throw error
             }
         }
 
         await waitForStop()
         notifier?.stopping(status: "stopping: waiting up to \(configuration.shutdownTimeoutMs) ms for Kafka's acknowledgements")
-        notifications?.join()
+        monitor.join()
+        await endpoint?.stop()
 
         // Stop in reverse order: reading, then Kafka (flush within the timeout), then the last checkpoint.
         pipeline.stopping.store(true, ordering: .relaxed)

@@ -17,6 +17,12 @@ final class CheckpointWriter: @unchecked Sendable {
     private var thread: BackgroundThread?
     /// Whether the last write succeeded (read after ``stop()``).
     private(set) var lastWriteFailed = false
+    /// The store's counters after the last write, and when a write last failed: for the metrics and
+    /// `/health`, from any thread.
+    private let published = NIOLockedValueBox(CheckpointWriterStatus())
+
+    /// The store's counters after the last write, and when a write last failed.
+    var status: CheckpointWriterStatus { published.withLockedValue { $0 } }
 
     init(store: CheckpointStore, pipeline: Pipeline, interval: Duration, forgetAfter: Duration, logger: Logger) {
         self.store = store
@@ -86,13 +92,33 @@ final class CheckpointWriter: @unchecked Sendable {
         do {
             _ = try store.commit(entries)
             lastWriteFailed = false
+            let counters = store.counters
+            published.withLockedValue { $0.counters = counters }
             return schedule.writeSucceeded(at: ContinuousClock.now)
         } catch {
             lastWriteFailed = true
+            let counters = store.counters
+            published.withLockedValue {
+                $0.counters = counters
+                $0.lastFailure = ContinuousClock.now
+                $0.lastError = "\(error)"
+            }
             logger.error(
                 "cannot write the checkpoint; the previous one stays in place, retrying",
                 metadata: ["state_dir": "\(store.directory)", "error": "\(error)"])
             return schedule.writeFailed(at: ContinuousClock.now)
         }
     }
+}
+
+/// What the checkpoint writer shows other threads.
+struct CheckpointWriterStatus: Sendable {
+    /// The store's counters after the last write (or failure).
+    var counters = CheckpointCounters()
+    /// When a write last failed, or nil.
+    var lastFailure: ContinuousClock.Instant? = nil
+    /// Why it failed.
+    var lastError: String? = nil
+    /// Whether the last write failed (the previous checkpoint stays in place; retried with backoff).
+    var failing: Bool { counters.consecutiveWriteFailures > 0 }
 }

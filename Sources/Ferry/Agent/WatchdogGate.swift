@@ -11,9 +11,18 @@ struct WatchdogGate: Equatable {
 
     /// A gate for systemd's watchdog period (`WATCHDOG_USEC`, in nanoseconds), opened at `now`.
     init(watchdogPeriodNs: UInt64, now: UInt64) {
-        stallNs = watchdogPeriodNs / 2
+        self.init(stallNs: watchdogPeriodNs / 2, now: now)
+    }
+
+    /// A gate that closes after `stallNs` without progress with data pending (`/health` uses one with
+    /// `http.health_stall_seconds`).
+    init(stallNs: UInt64, now: UInt64) {
+        self.stallNs = stallNs
         lastProgressAt = now
     }
+
+    /// How long the pipeline has gone without progress with data pending, as of the last look.
+    func stalledFor(now: UInt64) -> UInt64 { now &- lastProgressAt }
 
     /// `pendingBytes`: bytes held by the producer (batched or awaiting acknowledgement); `finished`: records
     /// acknowledged or given up so far. True when a ping is due.

@@ -99,13 +99,21 @@ extension AgentConfiguration {
         {
             maxBufferedBytes = value
         }
-        if let node = top["http"], let http = reader.mapping(node, "http", known: ["listen"]), let listen = http["listen"],
-            let value = reader.string(listen, "http.listen")
-        {
-            if BrokerAddress(parsing: value) == nil {
-                reader.fail(.invalidValue, listen, "http.listen", "expected host:port, found '\(value)'")
-            } else {
-                httpListen = value
+        if let node = top["http"], let http = reader.mapping(node, "http", known: ["listen", "health_stall_seconds", "metrics_per_file"]) {
+            if let listen = http["listen"], let value = reader.string(listen, "http.listen") {
+                if BrokerAddress(parsing: value) == nil {
+                    reader.fail(.invalidValue, listen, "http.listen", "expected host:port, found '\(value)'")
+                } else {
+                    httpListen = value
+                }
+            }
+            if let stall = http["health_stall_seconds"],
+                let value = reader.integer(stall, "http.health_stall_seconds", range: 1...86_400)
+            {
+                healthStallSeconds = value
+            }
+            if let perFile = http["metrics_per_file"], let value = reader.bool(perFile, "http.metrics_per_file") {
+                metricsPerFile = value
             }
         }
         readOutput(top["output"], root: root, reader)

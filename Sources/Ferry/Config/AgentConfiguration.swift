@@ -38,6 +38,12 @@ public struct AgentConfiguration: Sendable, Equatable {
     public var maxBufferedBytes: Int = 4 << 20
     /// `http.listen`: address of the metrics and health endpoint (`host:port`), or nil.
     public var httpListen: String? = nil
+    /// `http.health_stall_seconds`: `/health` answers 503 when data is pending and nothing was acknowledged
+    /// for this long (default 60).
+    public var healthStallSeconds: Int = 60
+    /// `http.metrics_per_file`: whether `/metrics` has a lag series per file (off: per input only, so that
+    /// the number of series stays bounded however many files come and go).
+    public var metricsPerFile: Bool = false
 
     /// Makes the defaults (no inputs).
     public init() {}

@@ -1,3 +1,6 @@
+#if canImport(Glibc)
+import Glibc
+#endif
 import Checkpointing
 import FileTailing
 
@@ -51,6 +54,26 @@ extension Pipeline {
             shared.ledger.files.compactMap { id, ledger in
                 shared.files[id].map { ($0.path, ledger.committedOffset, ledger.highestSentOffset, ledger.bytesInFlight) }
             }
+        }
+    }
+}
+
+extension Pipeline {
+    /// Bytes of each tracked file, still at its path and not released, that Kafka has not acknowledged:
+    /// its size on disk (`stat`) minus its committed offset. For `/metrics` (lag) and `/health` (pending).
+    func lagOnDisk() -> [(input: String, path: String, lag: Int64)] {
+        let files = shared.withLock { shared in
+            shared.ledger.files.compactMap { id, ledger -> (String, String, FileIdentity, Int64)? in
+                guard let record = shared.files[id], record.releasedAt == nil else { return nil }
+                return (record.input, record.path, record.identity, ledger.committedOffset)
+            }
+        }
+        return files.compactMap { input, path, identity, committed in
+            var info = stat()
+            guard stat(path, &info) == 0, UInt64(info.st_ino) == identity.inode, UInt64(info.st_dev) == identity.device else {
+                return nil
+            }
+            return (input, path, max(0, Int64(info.st_size) - committed))
         }
     }
 }

@@ -31,6 +31,10 @@ extension ProducerCore {
             }
         }
         counters.retries.store(sender.retriedBatches, ordering: .relaxed)
+        if sender.partitionErrors != copiedPartitionErrors {
+            copiedPartitionErrors = sender.partitionErrors
+            counters.setBrokerErrors(sender.partitionErrorsByCode)
+        }
         checkFlushWaiters()
         rescheduleTimer()
     }

@@ -34,6 +34,8 @@ final class ProducerCore: @unchecked Sendable {
     var metadataSchedule: MetadataScheduler
     var flushWaiters: [EventLoopPromise<Void>] = []
     var lastRetryWarning: [TopicPartition: UInt64] = [:]
+    /// The sender's partition error count last copied to the counters.
+    var copiedPartitionErrors = 0
     /// How producer ids are asked for and what the answers mean (pure; `ProducerIdPlannerTests`).
     var producerIds = ProducerIdPlanner()
     /// Which connection failures are logged (the first, then one a minute while they repeat).
@@ -191,6 +193,8 @@ final class ProducerCore: @unchecked Sendable {
         } else {
             counters.recordsDelivered.wrappingAdd(batch.tokens.count, ordering: .relaxed)
             counters.batchesDelivered.wrappingAdd(1, ordering: .relaxed)
+            counters.deliveredBatchBytes.wrappingAdd(batch.sealed.sizeInBytes, ordering: .relaxed)
+            counters.deliveredUncompressedBytes.wrappingAdd(batch.sealed.uncompressedSize, ordering: .relaxed)
         }
         onDelivery(DeliveryReport(
             topic: batch.topicPartition.topic, partition: batch.topicPartition.partition, baseOffset: baseOffset,

@@ -20,9 +20,23 @@ public final class ProducerCounters: Sendable {
     public let connectionFailures = Atomic<Int>(0)
     /// Metadata responses applied (the cluster was reached: TCP, TLS, SASL and a request answered).
     public let metadataResponses = Atomic<Int>(0)
+    /// Bytes of the batches acknowledged, as sent (compressed, 61-byte headers included).
+    public let deliveredBatchBytes = Atomic<Int>(0)
+    /// Bytes of the same batches before compression (headers included): with ``deliveredBatchBytes``, the
+    /// compression ratio achieved.
+    public let deliveredUncompressedBytes = Atomic<Int>(0)
+    /// Partition errors in Produce responses, by Kafka error code (retried or final).
+    private let errors = Mutex<[Int16: Int]>([:])
 
     /// Makes counters at zero.
     public init() {}
+
+    /// Partition errors in Produce responses so far, by Kafka error code (`KafkaErrorCode(rawValue:)` names
+    /// them).
+    public var brokerErrors: [Int16: Int] { errors.withLock { $0 } }
+
+    /// Replaces the error counts (the producer's event loop copies its own table when it changed).
+    func setBrokerErrors(_ table: [Int16: Int]) { errors.withLock { $0 = table } }
 
     /// A consistent-enough copy of every counter.
     public var snapshot: [String: Int] {
@@ -36,6 +50,8 @@ public final class ProducerCounters: Sendable {
             "batch_bytes_sent": batchBytesSent.load(ordering: .relaxed),
             "connection_failures": connectionFailures.load(ordering: .relaxed),
             "metadata_responses": metadataResponses.load(ordering: .relaxed),
+            "delivered_batch_bytes": deliveredBatchBytes.load(ordering: .relaxed),
+            "delivered_uncompressed_bytes": deliveredUncompressedBytes.load(ordering: .relaxed),
         ]
     }
 }

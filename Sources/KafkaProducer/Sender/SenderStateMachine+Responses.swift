@@ -35,6 +35,10 @@ extension SenderStateMachine {
                 continue
             }
             let code = KafkaErrorCode(rawValue: result.errorCode)
+            if code != .none {
+                partitionErrors &+= 1
+                partitionErrorsByCode[result.errorCode, default: 0] &+= 1
+            }
             switch code {
             case .none:
                 actions.append(complete(id, baseOffset: result.baseOffset, logAppendTime: result.logAppendTimeMs))

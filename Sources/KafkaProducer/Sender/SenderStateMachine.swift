@@ -79,6 +79,10 @@ struct SenderStateMachine {
     var identityBackoffAttempts = 0
     /// Batch attempts that failed and were queued again (for the `retries` counter).
     var retriedBatches = 0
+    /// Partition errors in Produce responses (the metrics count them by code; at most one entry per code
+    /// the broker sends, 65,536 at worst).
+    var partitionErrors = 0
+    var partitionErrorsByCode: [Int16: Int] = [:]
 
     init(settings: Settings) {
         self.settings = settings

@@ -14,7 +14,11 @@ struct AgentHarness {
 
     /// Creates the directories and the configuration: inputs `a` (key path), `b` (no key), `c` (key path),
     /// each reading `logs-NAME/*.log` into topic `PREFIX-NAME`.
-    init(prefix: String, bootstrap: String, extraKafka: [String: String] = [:], maxBufferedBytes: Int = 8 << 20) throws {
+    /// `topLevel`: more YAML at the top level (an `http:` section, say).
+    init(
+        prefix: String, bootstrap: String, extraKafka: [String: String] = [:], maxBufferedBytes: Int = 8 << 20,
+        topLevel: String = ""
+    ) throws {
         directory = try TemporaryDirectory("agent-\(prefix)")
         self.bootstrap = bootstrap
         topics = ["a", "b", "c"].map { "\(prefix)-\($0)" }
@@ -46,6 +50,7 @@ struct AgentHarness {
               sweep_interval_ms: 2000
             pipeline:
               max_buffered_bytes: \(maxBufferedBytes)
+            \(topLevel)
             output:
               kafka:
             \(kafka)
