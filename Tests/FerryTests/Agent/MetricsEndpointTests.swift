@@ -2,6 +2,7 @@ import Foundation
 import FerryTestSupport
 import FerryTestTags
 import NIOHTTP1
+import Synchronization
 import Testing
 
 @testable import Ferry
@@ -113,5 +114,106 @@ struct MetricsEndpointTests {
         #expect(value("ferry_kafka_batch_bytes_total{form=compressed}") < value("ferry_kafka_batch_bytes_total{form=uncompressed}"))
         #expect(value("ferry_ready") == 1 && value("ferry_healthy") == 1)
         #expect(value("ferry_checkpoint_writes_total") > 0 && value("ferry_checkpoint_write_failures_total") == 0)
+    }
+
+    @Test(
+        "an HTTP flood during a run (1,000 connections, slow-loris, a 1 MB header) is bounded: connections dropped by reason, RSS bounded, the endpoint answers after, nothing lost",
+        .tags(.broker, .childProcess), .needsBroker)
+    func flood() throws {
+        var limit = rlimit()
+        getrlimit(Int32(RLIMIT_NOFILE.rawValue), &limit)
+        if limit.rlim_cur < 4_096 {
+            limit.rlim_cur = min(limit.rlim_max, 4_096)
+            setrlimit(Int32(RLIMIT_NOFILE.rawValue), &limit)
+        }
+        let broker = try ProxiedTansu()
+        defer { broker.stop() }
+        let port = try FreePort.find()
+        let harness = try AgentHarness(
+            prefix: "flood", bootstrap: broker.bootstrap, extraKafka: ["linger.ms": "5"],
+            topLevel: "http:\n  listen: 127.0.0.1:\(port)")
+        defer { harness.remove() }
+        for topic in harness.topics { try broker.createTopic(topic, partitions: 2) }
+        let agent = try AgentProcess(config: harness.configPath, logPath: harness.directory.file("agent.log"))
+        let ready = HTTPProbe.poll(port: port, path: "/ready", timeout: 30) { $0?.status == 200 }
+        #expect(ready?.status == 200, "\(agent.log.suffix(2000))")
+        let workload = harness.workload(linesPerFile: 2_000)
+        let writerDone = DispatchSemaphore(value: 0)
+        Thread.detachNewThread {
+            try? workload.write(block: 50, linesPerSecond: 10_000)
+            writerDone.signal()
+        }
+        sleep(1)
+        let baseline = agent.residentKiB ?? 0
+        let sampler = RSSSampler(pid: agent.pid, baseline: baseline)
+        let samplerDone = DispatchSemaphore(value: 0)
+        Thread.detachNewThread {
+            while sampler.sampling.load(ordering: .relaxed) {
+                if let now = PeakMemory.residentKiB(pid: sampler.pid) { sampler.peak.withLock { $0 = max($0, now) } }
+                usleep(50_000)
+            }
+            samplerDone.signal()
+        }
+
+        // 1,000 connections held open at once.
+        var held: [Int32] = []
+        for _ in 0..<1_000 {
+            let fd = HTTPProbe.connect(port: port, timeout: 5)
+            if fd >= 0 { held.append(fd) }
+        }
+        sleep(2)
+        for fd in held { close(fd) }
+        // Slow-loris: 20 requests trickled a byte every 200 ms.
+        let loris = (0..<20).map { _ in HTTPProbe.connect(port: port, timeout: 5) }.filter { $0 >= 0 }
+        let request = Array("GET /metrics HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Slow: ".utf8)
+        var lorisOpen = loris.count
+        for index in 0..<60 {
+            lorisOpen = loris.filter { HTTPProbe.send($0, [request[min(index, request.count - 1)]]) }.count
+            usleep(200_000)
+        }
+        // A 1 MB header.
+        let large = HTTPProbe.connect(port: port, timeout: 5)
+        var header = Array("GET /metrics HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Large: ".utf8)
+        header += [UInt8](repeating: UInt8(ascii: "a"), count: 1 << 20)
+        header += Array("\r\n\r\n".utf8)
+        let largeSent = large >= 0 && HTTPProbe.send(large, header)
+        let largeAnswer = large >= 0 ? HTTPProbe.readAll(large) : []
+        for fd in loris + [large] where fd >= 0 { close(fd) }
+
+        let healthAfter = HTTPProbe.poll(port: port, path: "/health", timeout: 30) { $0?.status == 200 }
+        writerDone.wait()
+        let committed = AgentEndToEndTests.waitUntilCommitted(harness, total: AgentEndToEndTests.totalBytes(workload), timeout: 120)
+        sampler.sampling.store(false, ordering: .relaxed)
+        samplerDone.wait()
+        let scraped = try Self.scrape(port: port)
+        let exit = agent.terminate()
+        let (records, errors) = try harness.consume(workload)
+        let verdict = workload.verify(records, orderedInputs: ["a", "c"], checkOrder: false)
+        let dropped = { (reason: String) in scraped.samples["ferry_http_dropped_connections_total{reason=\(reason)}"] ?? -1 }
+        let peakKiB = sampler.peak.withLock { $0 }
+        print(
+            "flood: \(held.count) connections held, \(lorisOpen) of \(loris.count) slow-loris still open after 12 s (the 1,000 closed first), 1 MB header "
+                + "\(largeSent ? "accepted by the socket buffers" : "cut off while sending"), then \(largeAnswer.count) bytes answered; dropped: too_many \(dropped("too_many")), "
+                + "timeout \(dropped("timeout")), request_too_large \(dropped("request_too_large")); RSS \(baseline) KiB before, peak \(peakKiB) KiB; "
+                + "/health after: \(healthAfter?.status ?? 0); \(verdict)")
+        #expect(held.count == 1_000)
+        #expect(dropped("too_many") >= 900, "connections beyond 64 are closed as they come")
+        #expect(dropped("timeout") >= Double(loris.count) && loris.count == 20 && lorisOpen == 0, "slow requests are cut at 10 s")
+        #expect(dropped("request_too_large") >= 1 && largeAnswer.isEmpty, "a request head over 16 KiB is cut")
+        #expect(peakKiB - baseline < 64 << 10, "RSS bounded: \(baseline) -> \(peakKiB) KiB")
+        #expect(healthAfter?.status == 200)
+        #expect(committed && exit.status == 0, "\(agent.log.suffix(2000))")
+        #expect(errors.isEmpty && verdict.missing == 0 && verdict.corrupt == 0, "\(verdict) \(errors)")
+    }
+}
+
+/// The agent's resident memory, sampled by a thread of the test.
+private final class RSSSampler: Sendable {
+    let pid: pid_t
+    let peak: Mutex<Int>
+    let sampling = Atomic<Bool>(true)
+    init(pid: pid_t, baseline: Int) {
+        self.pid = pid
+        peak = Mutex(baseline)
     }
 }
