@@ -16,6 +16,7 @@ import socket
 import statistics
 import subprocess
 import sys
+import threading
 import time
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
@@ -27,6 +28,57 @@ def free_port():
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return s.getsockname()[1]
+
+
+def scrape_loop(port, stop):
+    """/metrics and /health once a second until stop."""
+    while not stop.is_set():
+        for path in ("/metrics", "/health"):
+            try:
+                with socket.create_connection(("127.0.0.1", port), timeout=5) as sock:
+                    sock.sendall(f"GET {path} HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n".encode())
+                    while sock.recv(65536):
+                        pass
+            except OSError:
+                pass
+        stop.wait(1)
+
+
+def flood_loop(port, stop):
+    """A hostile client until stop: 1,000 connections held 1 s, 20 slow-loris requests (a byte each 200 ms),
+    a 1 MB header; again."""
+    while not stop.is_set():
+        held = []
+        for _ in range(1000):
+            try:
+                held.append(socket.create_connection(("127.0.0.1", port), timeout=5))
+            except OSError:
+                pass
+        stop.wait(1)
+        for sock in held:
+            sock.close()
+        loris = []
+        for _ in range(20):
+            try:
+                loris.append(socket.create_connection(("127.0.0.1", port), timeout=5))
+            except OSError:
+                pass
+        for byte in b"GET /metrics HTTP/1.1\r\nX-Slow: aaaaaaaaaa":
+            if stop.is_set():
+                break
+            for sock in loris:
+                try:
+                    sock.send(bytes([byte]))
+                except OSError:
+                    pass
+            stop.wait(0.2)
+        for sock in loris:
+            sock.close()
+        try:
+            with socket.create_connection(("127.0.0.1", port), timeout=5) as sock:
+                sock.sendall(b"GET /metrics HTTP/1.1\r\nX-Large: " + b"a" * (1 << 20) + b"\r\n\r\n")
+        except OSError:
+            pass
 
 
 def proc_cpu_and_peak(pid):
@@ -89,8 +141,12 @@ class Bench:
 
     # --- the shippers -------------------------------------------------------------------------------
 
-    def run_ferry(self, codec, topic, headers, binary=None):
+    def run_ferry(self, codec, topic, headers, binary=None, http=None):
+        """http: None (no endpoint), "scrape" (/metrics and /health every second, as Prometheus and a
+        kubelet would) or "flood" (the same, plus a hostile client: 1,000 connections held, 20 slow-loris
+        requests, a 1 MB header, again and again)."""
         binary = binary or self.args.ferry
+        http_port = free_port() if http else None
         run_dir = os.path.join(self.work, "ferry-run")
         shutil.rmtree(run_dir, ignore_errors=True)
         os.makedirs(os.path.join(run_dir, "logs"))
@@ -106,6 +162,7 @@ inputs:
     paths: [{run_dir}/logs/*.log]
     topic: {topic}
 {"pipeline:" + chr(10) + "  max_buffered_bytes: " + str(self.args.ferry_buffer) if self.args.ferry_buffer else ""}
+{"http:" + chr(10) + "  listen: 127.0.0.1:" + str(http_port) if http else ""}
 output:
   kafka:
     bootstrap.servers: {self.broker}
@@ -115,11 +172,22 @@ output:
         start = time.monotonic()
         process = subprocess.Popen([binary, "run", "--config", config, "--log-level", "warning"],
                                    stdout=log, stderr=subprocess.STDOUT)
+        stop = threading.Event()
+        clients = []
+        if http:
+            clients.append(threading.Thread(target=scrape_loop, args=(http_port, stop), daemon=True))
+        if http == "flood":
+            clients.append(threading.Thread(target=flood_loop, args=(http_port, stop), daemon=True))
+        for client in clients:
+            client.start()
         # `ferry status --wait` polls the checkpoint in one light process (every 20 ms) and returns once
         # every file is committed to its end.
         subprocess.run([self.args.ferry, "status", "--config", config, "--wait", "--timeout-ms", "600000"],
                        capture_output=True, check=False)
         done = time.monotonic()
+        stop.set()
+        for client in clients:
+            client.join(30)
         cpu, peak = proc_cpu_and_peak(process.pid)
         process.send_signal(signal.SIGTERM)
         process.wait(60)
@@ -211,6 +279,10 @@ ruleset(name="kafka" queue.type="Direct") {{
                             wall, cpu, peak = self.run_ferry(codec, topic, headers=False)
                         elif tool == "ferry-headers":
                             wall, cpu, peak = self.run_ferry(codec, topic, headers=True)
+                        elif tool == "ferry-http":
+                            wall, cpu, peak = self.run_ferry(codec, topic, headers=False, http="scrape")
+                        elif tool == "ferry-flood":
+                            wall, cpu, peak = self.run_ferry(codec, topic, headers=False, http="flood")
                         elif tool == "ferry-base":
                             wall, cpu, peak = self.run_ferry(codec, topic, headers=False, binary=self.args.ferry_base)
                         elif tool == "kcat":
@@ -245,7 +317,7 @@ ruleset(name="kafka" queue.type="Direct") {{
         print()
         for codec in self.args.codecs.split(","):
             if ("ferry", codec) in summary:
-                for peer in ("kcat", "rsyslog", "ferry-base"):
+                for peer in ("kcat", "rsyslog", "ferry-base", "ferry-http", "ferry-flood"):
                     if (peer, codec) in summary:
                         fw, fc, _ = summary[("ferry", codec)]
                         pw, pc, _ = summary[(peer, codec)]
