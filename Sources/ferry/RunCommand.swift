@@ -22,9 +22,12 @@ struct RunCommand: AsyncParsableCommand {
     @Option(name: .customLong("log-level"), help: "trace, debug, info, notice, warning, error, critical.")
     var logLevel: Logger.Level = .info
 
+    @Option(name: .customLong("log-format"), help: "logfmt or json (default: the configuration's log.format, else logfmt).")
+    var logFormat: LogFormat?
+
     func run() async throws {
-        StandardErrorLog.bootstrap(level: logLevel)
         let configuration = try ConfigurationFile.load(config)
+        StandardErrorLog.bootstrap(level: logLevel, format: logFormat ?? configuration.logFormat)
         let agent = Agent(configuration: configuration, logger: Logger(label: "ferry"))
         do {
             try await agent.run()

@@ -57,7 +57,7 @@ extension AgentConfiguration {
 
     static let topLevelKeys = [
         "state_dir", "checkpoint_interval_ms", "shutdown_timeout_ms", "forget_after_hours", "on_corrupt_checkpoint",
-        "host_name", "defaults", "inputs", "tailing", "output", "pipeline", "http",
+        "host_name", "defaults", "inputs", "tailing", "output", "pipeline", "http", "log",
     ]
     static let inputKeys = [
         "name", "paths", "exclude", "start_at", "topic", "key", "format", "max_line_bytes", "long_line_policy",
@@ -115,6 +115,11 @@ extension AgentConfiguration {
             if let perFile = http["metrics_per_file"], let value = reader.bool(perFile, "http.metrics_per_file") {
                 metricsPerFile = value
             }
+        }
+        if let node = top["log"], let log = reader.mapping(node, "log", known: ["format"]), let format = log["format"],
+            let value = reader.choice(format, "log.format", LogFormat.self)
+        {
+            logFormat = value
         }
         readOutput(top["output"], root: root, reader)
         var defaults = InputConfiguration(name: "", paths: [], topic: "")

@@ -44,6 +44,8 @@ public struct AgentConfiguration: Sendable, Equatable {
     /// `http.metrics_per_file`: whether `/metrics` has a lag series per file (off: per input only, so that
     /// the number of series stays bounded however many files come and go).
     public var metricsPerFile: Bool = false
+    /// `log.format`: how `ferry run` writes its log lines (`logfmt`, the default, or `json`).
+    public var logFormat: LogFormat = .logfmt
 
     /// Makes the defaults (no inputs).
     public init() {}
