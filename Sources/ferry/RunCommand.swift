@@ -12,7 +12,9 @@ struct RunCommand: AsyncParsableCommand {
         commandName: "run", abstract: "Tail the configured files and ship their lines to Kafka (foreground).",
         discussion: """
             Stops on SIGTERM or SIGINT: reading stops, in-flight records get up to shutdown_timeout_ms to be \
-            acknowledged, the checkpoint is written, and the exit status is 0. A configuration error exits 1; \
+            acknowledged, the checkpoint is written, and the exit status is 0. SIGHUP reads the configuration \
+            again: a valid one replaces the running one (which stops as on SIGTERM first), one with problems is \
+            refused and logged. A configuration error exits 1; \
             a start-up failure (state directory locked or unusable, Kafka producer settings) exits 2.
             """)
 
@@ -28,7 +30,15 @@ struct RunCommand: AsyncParsableCommand {
     func run() async throws {
         let configuration = try ConfigurationFile.load(config)
         StandardErrorLog.bootstrap(level: logLevel, format: logFormat ?? configuration.logFormat)
-        let agent = Agent(configuration: configuration, logger: Logger(label: "ferry"))
+        // SIGHUP reads the file again (standard input cannot be read again).
+        let path = config
+        var reload: Agent.ReloadSource? = nil
+        if path != "-" {
+            reload = { @Sendable () throws(ConfigurationErrors) -> AgentConfiguration in
+                try AgentConfiguration.load(path: path, environment: ConfigurationFile.processEnvironment())
+            }
+        }
+        let agent = Agent(configuration: configuration, logger: Logger(label: "ferry"), reload: reload)
         do {
             try await agent.run()
         } catch let error as AgentError {

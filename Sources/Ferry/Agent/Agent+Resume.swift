@@ -55,8 +55,24 @@ extension Agent {
         let observed = discovery.files.map {
             ObservedFile(path: $0.path, identity: $0.identity, size: $0.size, inputName: $0.input)
         }
+        // Entries of an input no longer configured (removed by a reload or an edit) whose file no input reads
+        // now are kept as they are: not read, not counted as lost; the input added back resumes them.
+        let inputNames = Set(configuration.inputs.map(\.name))
+        let observedKeys = Set(observed.map { FileIdentityKey($0.identity) })
+        let (planned, parked) = loaded.entries.reduce(into: ([CheckpointEntry](), [CheckpointEntry]())) { split, entry in
+            if inputNames.contains(entry.inputName) || observedKeys.contains(FileIdentityKey(entry.identity)) {
+                split.0.append(entry)
+            } else {
+                split.1.append(entry)
+            }
+        }
+        if !parked.isEmpty {
+            logger.info(
+                "checkpoint entries of inputs no longer configured are kept, not read",
+                metadata: ["files": "\(parked.count)", "inputs": "\(Set(parked.map(\.inputName)).sorted().joined(separator: ","))"])
+        }
         let plan = ResumePlanner(logger: logger).plan(
-            entries: loaded.entries, observed: observed, unknownFiles: unknownStart ?? .beginning, now: .now(),
+            entries: planned, observed: observed, unknownFiles: unknownStart ?? .beginning, now: .now(),
             forgetAfter: .seconds(configuration.forgetAfterHours * 3600))
         for (reason, bytes) in plan.lostBytes where bytes > 0 {
             store.recordLoss(bytes, reason: reason)
@@ -78,7 +94,7 @@ extension Agent {
                 carried.append(entry)
             }
         }
-        carried += plan.vanished.map(\.entry)
+        carried += plan.vanished.map(\.entry) + parked
         return AgentResumePlan(
             decisions: decisions, carried: carried, unknownStart: unknownStart, resumedCount: resumed,
             tailerConfiguration: tailerConfiguration)

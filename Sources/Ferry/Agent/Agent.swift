@@ -14,13 +14,29 @@ import Glibc
 public final class Agent: Sendable {
     let configuration: AgentConfiguration
     let logger: Logger
-    /// What the agent did (for logs, tests and the metrics endpoint).
-    public let counters = PipelineCounters()
+    /// What the agent did (for logs, tests and the metrics endpoint); kept across reloads.
+    public let counters: PipelineCounters
+    /// Stop and reload requests (signals, ``requestStop()``, ``requestReload()``), shared by the cycles of
+    /// one ``run(installSignalHandlers:)``.
+    let requests: AgentRequests
+    /// Set when this cycle ends (a stop or a reload): its monitor thread stops.
     let stopRequested = ConditionLock(value: 0)
+    /// Reads the configuration again for a reload (SIGHUP); nil when it cannot be read again (standard input).
+    let reloadSource: ReloadSource?
 
-    public init(configuration: AgentConfiguration, logger: Logger) {
+    /// Reads the configuration again: the new one, or every problem with its `file:line:column`.
+    public typealias ReloadSource = @Sendable () throws(ConfigurationErrors) -> AgentConfiguration
+
+    public convenience init(configuration: AgentConfiguration, logger: Logger, reload: ReloadSource? = nil) {
+        self.init(configuration: configuration, logger: logger, counters: PipelineCounters(), requests: AgentRequests(), reload: reload)
+    }
+
+    private init(configuration: AgentConfiguration, logger: Logger, counters: PipelineCounters, requests: AgentRequests, reload: ReloadSource?) {
         self.configuration = configuration
         self.logger = logger
+        self.counters = counters
+        self.requests = requests
+        reloadSource = reload
     }
 
     /// The host name for the `host.name` header.
@@ -32,14 +48,44 @@ public final class Agent: Sendable {
     }
 
     /// Asks a running agent to stop (as SIGTERM does).
-    public func requestStop() {
-        stopRequested.lock()
-        stopRequested.unlock(withValue: 1)
-    }
+    public func requestStop() { requests.stop() }
+
+    /// Asks a running agent to read its configuration again (as SIGHUP does).
+    public func requestReload() { requests.reload() }
 
     /// Runs until SIGTERM/SIGINT (or ``requestStop()``). Returns when everything is stopped; throws when
     /// the agent cannot start. `installSignalHandlers` is false in tests that stop it themselves.
+    ///
+    /// SIGHUP (or ``requestReload()``) reads the configuration again. A configuration with problems is
+    /// refused (each problem logged with its `file:line:column`) and the running one goes on. A valid one
+    /// replaces it: the running cycle stops as on SIGTERM (reading stops, Kafka acknowledges what was sent
+    /// within `shutdown_timeout_ms`, the checkpoint is written), then a new cycle starts from that
+    /// checkpoint with the new inputs and Kafka settings: removed inputs stop after their in-flight lines,
+    /// added ones start, the counters go on.
     public func run(installSignalHandlers: Bool = true) async throws {
+        var signals: SignalWatcher? = nil
+        if installSignalHandlers {
+            signals = try SignalWatcher { [self] number in
+                if number == SIGHUP {
+                    logger.notice("SIGHUP received: reading the configuration again")
+                    requestReload()
+                    return
+                }
+                logger.notice("stopping", metadata: ["signal": "\(number == SIGTERM ? "SIGTERM" : number == SIGINT ? "SIGINT" : "\(number)")"])
+                requestStop()
+            }
+        }
+        defer { signals?.stop() }
+        var cycle = self
+        while let next = try await cycle.runCycle() {
+            cycle = Agent(configuration: next, logger: logger, counters: counters, requests: requests, reload: reloadSource)
+            logger.notice("configuration reloaded", metadata: ["inputs": "\(next.inputs.map(\.name).joined(separator: ","))"])
+        }
+    }
+
+    /// One cycle: starts everything with this agent's configuration, runs until a stop (nil) or a valid
+    /// reload (the new configuration), stops everything.
+    private func runCycle() async throws -> AgentConfiguration? {
         for warning in configuration.warnings { logger.warning("configuration", metadata: ["warning": "\(warning)"]) }
         if geteuid() == 0 {
             logger.warning(
@@ -104,21 +150,9 @@ public final class Agent: Sendable {
             throw AgentError(.startup, "cannot start tailing: \(error)")
         }
         pipeline.tailer = tailer
-        var signals: SignalWatcher? = nil
-        if installSignalHandlers {
-            signals = try SignalWatcher { [self] number in
-                if number == SIGHUP {
-                    logger.warning("SIGHUP received: reloading the configuration is not supported yet; carrying on unchanged")
-                    return
-                }
-                logger.notice("stopping", metadata: ["signal": "\(number == SIGTERM ? "SIGTERM" : number == SIGINT ? "SIGINT" : "\(number)")"])
-                requestStop()
-            }
-        }
         do {
             try tailer.start()
         } catch {
-            signals?.stop()
             writer.stop()
             await producer.close(timeout: .seconds(1))
             throw AgentError(.startup, "cannot start tailing: \(error)")
@@ -136,7 +170,6 @@ public final class Agent: Sendable {
         do {
             monitor = try startMonitor(notifier, producer: producer, pipeline: pipeline, health: health, checkpoint: { writer.status })
         } catch {
-            signals?.stop()
             tailer.stop()
             writer.stop()
             await producer.close(timeout: .seconds(1))
@@ -155,9 +188,8 @@ public final class Agent: Sendable {
                     address: address, routes: HTTPRoutes(metrics: { metrics.render() }, health: health),
                     counters: httpCounters, logger: logger)
             } catch {
-                requestStop()
+                endCycle()
                 monitor.join()
-                signals?.stop()
                 tailer.stop()
                 writer.stop()
                 await producer.close(timeout: .seconds(1))
@@ -165,8 +197,13 @@ public final class Agent: Sendable {
             }
         }
 
-        await waitForStop()
-        notifier?.stopping(status: "stopping: waiting up to \(configuration.shutdownTimeoutMs) ms for Kafka's acknowledgements")
+        let next = await waitForStopOrReload()
+        if next != nil {
+            notifier?.reloading(status: "reloading: waiting up to \(configuration.shutdownTimeoutMs) ms for Kafka's acknowledgements")
+        } else {
+            notifier?.stopping(status: "stopping: waiting up to \(configuration.shutdownTimeoutMs) ms for Kafka's acknowledgements")
+        }
+        endCycle()
         monitor.join()
         await endpoint?.stop()
 
@@ -175,11 +212,10 @@ public final class Agent: Sendable {
         tailer.stop()
         let clean = await producer.close(timeout: .milliseconds(configuration.shutdownTimeoutMs))
         writer.stop()
-        signals?.stop()
         let progress = pipeline.progress()
         let inFlight = progress.reduce(Int64(0)) { $0 + ($1.sent - $1.committed) }
         logger.notice(
-            "ferry stopped",
+            next == nil ? "ferry stopped" : "stopped for the reload",
             metadata: ["records.sent": "\(counters.recordsSent.load(ordering: .relaxed))",
                        "records.acknowledged": "\(counters.recordsAcknowledged.load(ordering: .relaxed))",
                        "reads.deferred": "\(counters.deferrals.load(ordering: .relaxed))",
@@ -191,17 +227,68 @@ public final class Agent: Sendable {
                 "stopped before every record was acknowledged; the checkpoint stays before them and they are sent again at the next start",
                 metadata: ["bytes.unacknowledged": "\(inFlight)"])
         }
+        return next
     }
 
-    private func waitForStop() async {
-        let condition = stopRequested
-        await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
-            let waiter = try? BackgroundThread {
-                condition.lock(whenValue: 1)
-                condition.unlock()
-                continuation.resume()
+    /// Ends this cycle's monitor thread.
+    private func endCycle() {
+        stopRequested.lock()
+        stopRequested.unlock(withValue: 1)
+    }
+
+    /// Waits for a stop (nil) or a reload whose configuration is valid (the new configuration). A reload
+    /// whose configuration has problems is refused, each problem logged, and the wait goes on.
+    private func waitForStopOrReload() async -> AgentConfiguration? {
+        while true {
+            let request = await requests.next()
+            if request.stop { return nil }
+            guard let reloadSource else {
+                logger.warning("cannot reload: the configuration came from standard input; carrying on unchanged")
+                continue
             }
-            if waiter == nil { continuation.resume() }
+            do {
+                let next = try reloadSource()
+                for warning in next.warnings { logger.warning("configuration", metadata: ["warning": "\(warning)"]) }
+                logger.notice("reloading: the new configuration is valid; stopping this one (its checkpoint is kept), then starting it")
+                return next
+            } catch {
+                for problem in error.errors {
+                    logger.error("configuration refused; the running one goes on", metadata: ["problem": "\(problem)"])
+                }
+            }
+        }
+    }
+
+    /// Stop and reload requests for the cycles of one run: a flag each, and a lock to wait on.
+    final class AgentRequests: Sendable {
+        private let signal = ConditionLock(value: 0)
+        private let flags = NIOLockedValueBox((stop: false, reload: false))
+
+        func stop() { post { $0.stop = true } }
+        func reload() { post { $0.reload = true } }
+
+        private func post(_ change: @Sendable (inout (stop: Bool, reload: Bool)) -> Void) {
+            flags.withLockedValue(change)
+            signal.lock()
+            signal.unlock(withValue: 1)
+        }
+
+        /// Waits (on a thread of its own) for a request and takes it; a stop stays set.
+        func next() async -> (stop: Bool, reload: Bool) {
+            let signal = self.signal
+            let flags = self.flags
+            return await withCheckedContinuation { (continuation: CheckedContinuation<(stop: Bool, reload: Bool), Never>) in
+                let waiter = try? BackgroundThread {
+                    signal.lock(whenValue: 1)
+                    let taken = flags.withLockedValue { flags in
+                        defer { flags.reload = false }
+                        return flags
+                    }
+                    signal.unlock(withValue: taken.stop ? 1 : 0)
+                    continuation.resume(returning: taken)
+                }
+                if waiter == nil { continuation.resume(returning: (stop: true, reload: false)) }
+            }
         }
     }
 

@@ -61,6 +61,14 @@ public final class SystemdNotifier: Sendable {
     public func status(_ status: String) { send("STATUS=\(Self.oneLine(status))") }
     /// `WATCHDOG=1`: alive and making progress.
     public func watchdog() { send("WATCHDOG=1") }
+    /// `RELOADING=1` with `MONOTONIC_USEC` (systemd.notify(5)): READY=1 follows once the new configuration
+    /// runs.
+    public func reloading(status: String) {
+        var now = timespec()
+        clock_gettime(CLOCK_MONOTONIC, &now)
+        let microseconds = UInt64(now.tv_sec) &* 1_000_000 &+ UInt64(now.tv_nsec / 1_000)
+        send("RELOADING=1\nMONOTONIC_USEC=\(microseconds)\nSTATUS=\(Self.oneLine(status))")
+    }
     /// `STOPPING=1`.
     public func stopping(status: String) { send("STOPPING=1\nSTATUS=\(Self.oneLine(status))") }
 
