@@ -20,6 +20,9 @@ struct StatusCommand: AsyncParsableCommand {
     @Option(name: .long, help: "Only the files of this input (with --wait: wait for those only).")
     var input: String?
 
+    @Flag(name: .long, help: "Print one JSON object (files, total, caught_up) instead of the table.")
+    var json = false
+
     func run() async throws {
         StandardErrorLog.bootstrap(level: .critical)
         let configuration = try ConfigurationFile.load(config)
@@ -36,14 +39,14 @@ struct StatusCommand: AsyncParsableCommand {
             while !report.isCaughtUp {
                 guard WallClockMilliseconds.now() < deadline else {
                     FileHandleStream.standardError.write("ferry status: not caught up within \(timeoutMs) ms\n")
-                    print(report.table)
+                    print(json ? report.json : report.table)
                     throw ExitCode(1)
                 }
                 try await Task.sleep(for: .milliseconds(20))
                 report = current()
             }
         }
-        print(report.table)
+        print(json ? report.json : report.table)
     }
 }
 

@@ -21,6 +21,9 @@ public struct StatusReport: Sendable {
         public var state: String
         /// Seconds since the last acknowledgement of the file, if any.
         public var lastAckAgeSeconds: Int64?
+        /// For a file gone before everything it held was delivered: the bytes it held past the committed
+        /// offset (counted as lost, `deleted_before_delivery`); 0 otherwise.
+        public var undelivered: Int64 = 0
     }
 
     public var rows: [Row]
@@ -68,7 +71,7 @@ public struct StatusReport: Sendable {
             let age = entry.lastAcknowledgedAt.map { (now.millisecondsSinceEpoch - $0.millisecondsSinceEpoch) / 1000 }
             rows.append(Row(
                 path: entry.path, input: entry.inputName, size: size, committed: entry.committedOffset, lag: lag,
-                state: state, lastAckAgeSeconds: age))
+                state: state, lastAckAgeSeconds: age, undelivered: state == "gone-undelivered" ? entry.undeliveredBytes : 0))
         }
         return StatusReport(rows: rows, checkpoint: checkpoint, writtenAt: loaded.snapshot?.writtenAt.millisecondsSinceEpoch)
     }
@@ -81,26 +84,52 @@ extension StatusReport {
         var lines: [String] = []
         func print(_ line: String) { lines.append(line) }
         print("checkpoint: \(report.checkpoint)")
-        let header = ["PATH", "INPUT", "SIZE", "COMMITTED", "LAG", "STATE", "LAST ACK"]
+        let header = ["PATH", "INPUT", "SIZE", "COMMITTED", "LAG", "STATE", "LAST ACK", "LOST"]
         var table = [header]
         var totalSize: Int64 = 0
         var totalCommitted: Int64 = 0
         var totalLag: Int64 = 0
+        var totalLost: Int64 = 0
         for row in report.rows {
+            totalLost += row.undelivered
             totalSize += row.size ?? 0
             totalCommitted += row.committed
             totalLag += row.lag ?? 0
             table.append([
                 row.path, row.input, row.size.map { "\($0)" } ?? "-", "\(row.committed)", row.lag.map { "\($0)" } ?? "-",
-                row.state, row.lastAckAgeSeconds.map { "\($0)s ago" } ?? "never",
+                row.state, row.lastAckAgeSeconds.map { "\($0)s ago" } ?? "never", "\(row.undelivered)",
             ])
         }
-        table.append(["TOTAL (\(report.rows.count) files)", "", "\(totalSize)", "\(totalCommitted)", "\(totalLag)", "", ""])
+        table.append(["TOTAL (\(report.rows.count) files)", "", "\(totalSize)", "\(totalCommitted)", "\(totalLag)", "", "", "\(totalLost)"])
         let widths = header.indices.map { column in table.map { $0[column].count }.max() ?? 0 }
         for row in table {
             print(row.enumerated().map { $0.element.padding(to: widths[$0.offset]) }.joined(separator: "  "))
         }
         return lines.joined(separator: "\n")
+    }
+}
+
+extension StatusReport {
+    /// `ferry status --json`: one object, for scripts (sizes in bytes; `null` where unknown).
+    ///
+    ///     {"checkpoint": "generation 12", "written_at_ms": 1796675301737, "caught_up": false,
+    ///      "files": [{"path": "...", "input": "app", "size": 4096, "committed": 1024, "lag": 3072,
+    ///                 "state": "behind", "last_ack_age_seconds": 2, "undelivered": 0}],
+    ///      "total": {"files": 1, "size": 4096, "committed": 1024, "lag": 3072, "undelivered": 0}}
+    public var json: String {
+        func number(_ value: Int64?) -> String { value.map { "\($0)" } ?? "null" }
+        let string = LogLineFormatter.jsonString
+        let files = rows.map { row in
+            "{\"path\":\(string(row.path)),\"input\":\(string(row.input)),\"size\":\(number(row.size)),"
+                + "\"committed\":\(row.committed),\"lag\":\(number(row.lag)),\"state\":\(string(row.state)),"
+                + "\"last_ack_age_seconds\":\(number(row.lastAckAgeSeconds)),\"undelivered\":\(row.undelivered)}"
+        }
+        let total =
+            "{\"files\":\(rows.count),\"size\":\(rows.reduce(Int64(0)) { $0 &+ ($1.size ?? 0) }),"
+            + "\"committed\":\(rows.reduce(Int64(0)) { $0 &+ $1.committed }),\"lag\":\(rows.reduce(Int64(0)) { $0 &+ ($1.lag ?? 0) }),"
+            + "\"undelivered\":\(rows.reduce(Int64(0)) { $0 &+ $1.undelivered })}"
+        return "{\"checkpoint\":\(string(checkpoint)),\"written_at_ms\":\(number(writtenAt)),\"caught_up\":\(isCaughtUp),"
+            + "\"files\":[\(files.joined(separator: ","))],\"total\":\(total)}"
     }
 }
 
