@@ -72,8 +72,8 @@ final class AgentMetrics: Sendable {
         // Bytes lost, by reason: every reason is always present, so that `== 0` can be checked.
         let lostHelp = "Bytes lost, by reason: never read (the file was truncated or deleted first) or given up after reading."
         let recordsLostHelp = "Records given up after they were read, by reason."
-        counter("ferry_lost_bytes_total", lostHelp, [("reason", "truncated_before_read")], c.bytesLostTruncated.load(ordering: .relaxed))
-        counter("ferry_lost_bytes_total", lostHelp, [("reason", "deleted_before_read")], c.bytesLostDeleted.load(ordering: .relaxed))
+        counter("ferry_lost_bytes_total", lostHelp, [("reason", "truncated_before_delivery")], c.bytesLostTruncated.load(ordering: .relaxed))
+        counter("ferry_lost_bytes_total", lostHelp, [("reason", "deleted_before_delivery")], c.bytesLostDeleted.load(ordering: .relaxed))
         let lost = c.lost
         for reason in DeliveryLoss.allCases {
             let figures = lost[reason] ?? (0, 0)
