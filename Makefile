@@ -8,7 +8,11 @@
 SHELL := /bin/bash
 PYTHON ?= python3
 VENV := .venv
-APT_PACKAGES := zlib1g-dev liblz4-dev libzstd-dev logrotate stunnel4 openssl systemd
+# What the targets run beyond Swift: the C libraries, logrotate, stunnel4 and openssl (TLS tests), systemd
+# (systemd-analyze), python3-venv (.venv), python3-yaml (scripts/check-examples.py), binutils (strip), passwd
+# and adduser (the package's postinst). util-linux (setpriv), coreutils (chroot) and dpkg are Essential, mawk
+# is in every installation (Priority: required).
+APT_PACKAGES := zlib1g-dev liblz4-dev libzstd-dev logrotate stunnel4 openssl systemd python3-venv python3-yaml binutils passwd adduser
 SWIFT_TEST_FLAGS ?=
 
 .PHONY: demo test test-fast setup apt venv build release install install-files deb bench fuzz clean
@@ -19,10 +23,14 @@ demo: setup release
 # SWIFTNIO_STRICT: a task handed to a stopped event loop crashes (instead of a printed warning), in the tests
 # and in the agents they start.
 # The build checks that every target declares what it imports (--explicit-target-dependency-import-check).
+# Last, as root: scripts/test-package.sh (a release build, the Debian package installed, upgraded, removed and
+# purged for real, the container examples checked, the image's runtime run in a chroot; skipped unless root,
+# or with FERRY_TEST_PACKAGE=skip, saying so).
 test: setup
 	swift build --build-tests --explicit-target-dependency-import-check error
 	SWIFTNIO_STRICT=true swift test --skip-build $(SWIFT_TEST_FLAGS)
 	scripts/check-docs.sh
+	scripts/test-package.sh
 
 # The tiers: suites tagged broker or childProcess are skipped, each with a message saying so.
 test-fast:
