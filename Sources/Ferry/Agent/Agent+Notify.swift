@@ -30,6 +30,8 @@ extension Agent {
             var lastStatusAt: UInt64 = 0
             var pinging = true
             var lastProblem: String? = nil
+            var diskLag = 0
+            var diskLagAt: UInt64 = 0
             while true {
                 if condition.lock(whenValue: 1, timeoutSeconds: tick) {
                     condition.unlock()
@@ -41,7 +43,12 @@ extension Agent {
                 let pending = producer.bufferedBytes
                 // Pending for /health: in the producer, or on disk unread (an input whose topic cannot
                 // take records leaves its lines in its files).
-                let pendingAnywhere = pending > 0 ? pending : Int(clamping: pipeline.lagOnDisk().reduce(Int64(0)) { $0 + $1.lag })
+                // (The files are looked at every 5 s at most: a `stat` per tracked file.)
+                if pending == 0 && now &- diskLagAt >= 5_000_000_000 {
+                    diskLag = Int(clamping: pipeline.lagOnDisk().reduce(Int64(0)) { $0 &+ $1.lag })
+                    diskLagAt = now
+                }
+                let pendingAnywhere = pending > 0 ? pending : diskLag
                 _ = healthGate.shouldPing(now: now, pendingBytes: pendingAnywhere, finished: finished)
                 let problem = AgentHealth.problem(
                     stalledNs: healthGate.stalledFor(now: now), stallLimitNs: stallLimitNs, pendingBytes: pendingAnywhere,

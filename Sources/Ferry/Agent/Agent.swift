@@ -77,7 +77,23 @@ public final class Agent: Sendable {
         }
         defer { signals?.stop() }
         var cycle = self
-        while let next = try await cycle.runCycle() {
+        var previous: AgentConfiguration? = nil
+        while true {
+            let next: AgentConfiguration?
+            do {
+                next = try await cycle.runCycle()
+            } catch let error as AgentError {
+                // A reloaded configuration that cannot start (its state directory locked, its port taken...):
+                // back to the one that ran.
+                guard let last = previous else { throw error }
+                logger.error(
+                    "the reloaded configuration cannot start; going back to the previous one", metadata: ["error": "\(error)"])
+                previous = nil
+                cycle = Agent(configuration: last, logger: logger, counters: counters, requests: requests, reload: reloadSource)
+                continue
+            }
+            guard let next else { return }
+            previous = cycle.configuration
             cycle = Agent(configuration: next, logger: logger, counters: counters, requests: requests, reload: reloadSource)
             logger.notice("configuration reloaded", metadata: ["inputs": "\(next.inputs.map(\.name).joined(separator: ","))"])
         }

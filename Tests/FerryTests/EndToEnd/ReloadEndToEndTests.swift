@@ -137,4 +137,56 @@ struct ReloadEndToEndTests {
         #expect(errors.isEmpty, "\(errors)")
         #expect(missing == ["a": 0, "b": 0, "c": 0], "nothing lost across the reloads")
     }
+
+    @Test(
+        "a reloaded configuration that cannot start (its http.listen port is taken) gives way to the previous one, which ships on",
+        .tags(.broker, .childProcess), .needsBroker)
+    func reloadThatCannotStart() throws {
+        let broker = try TansuBroker()
+        defer { broker.stop() }
+        try broker.createTopic("reload-a", partitions: 1)
+        let directory = try TemporaryDirectory("reload-back")
+        defer { directory.remove() }
+        try FileManager.default.createDirectory(atPath: directory.file("logs-a"), withIntermediateDirectories: true)
+        let config = directory.file("ferry.yaml")
+        try Self.configuration(directory: directory, bootstrap: broker.bootstrap, inputs: ["a"], linger: 5)
+            .write(toFile: config, atomically: true, encoding: .utf8)
+        // A port someone else listens on.
+        let holder = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        defer { close(holder) }
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        address.sin_port = 0
+        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+        _ = withUnsafePointer(to: &address) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(holder, $0, length) } }
+        listen(holder, 1)
+        _ = withUnsafeMutablePointer(to: &address) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(holder, $0, &length) } }
+        let taken = Int(UInt16(bigEndian: address.sin_port))
+
+        let agent = try AgentProcess(config: config, logPath: directory.file("agent.log"))
+        let path = directory.file("logs-a/app.log")
+        try Self.write(path, prefix: "a", count: 1_000, perSecond: 10_000)
+        try (Self.configuration(directory: directory, bootstrap: broker.bootstrap, inputs: ["a"], linger: 5)
+            + "http:\n  listen: 127.0.0.1:\(taken)\n")
+            .write(toFile: config, atomically: true, encoding: .utf8)
+        kill(agent.pid, SIGHUP)
+        let deadline = Date().addingTimeInterval(30)
+        while !agent.log.contains("going back to the previous one") && Date() < deadline { usleep(50_000) }
+        try Self.write(path, prefix: "a", first: 1_000, count: 1_000, perSecond: 10_000)
+        var report = StatusReport.make(stateDirectory: directory.file("state"))
+        while !report.isCaughtUp && Date() < deadline.addingTimeInterval(30) {
+            usleep(50_000)
+            report = StatusReport.make(stateDirectory: directory.file("state"))
+        }
+        let running = agent.isRunning
+        let exit = agent.terminate()
+        let read = try IndependentConsumer.consume(bootstrap: broker.bootstrap, topic: "reload-a", count: 2_000, idle: 3)
+        let unique = Set(Self.values(read.records))
+        let backLine = agent.log.split(separator: "\n").first { $0.contains("going back to the previous one") } ?? "none"
+        print("reload that cannot start: \(backLine); still running: \(running); \(unique.count) of 2000 lines read back")
+        #expect(agent.log.contains("going back to the previous one") && backLine.contains("http.listen"), "\(agent.log.suffix(3000))")
+        #expect(running && exit.status == 0)
+        #expect(unique == Set((0..<2_000).map { "a-\($0)" }) && read.errors.isEmpty, "\(read.errors)")
+    }
 }
