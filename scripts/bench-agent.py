@@ -44,41 +44,70 @@ def scrape_loop(port, stop):
         stop.wait(1)
 
 
-def flood_loop(port, stop):
-    """A hostile client until stop: 1,000 connections held 1 s, 20 slow-loris requests (a byte each 200 ms),
-    a 1 MB header; again."""
-    while not stop.is_set():
+def flood_loop(port, stop, storm):
+    """A hostile client until stop. The flood (storm=False): 1,000 connections opened at once and held, 20
+    slow-loris requests trickling a byte every 100 ms (opened again when the server drops them), a 1 MB
+    request header every 100 ms. The storm (storm=True), harsher: the 1,000 connections closed and opened
+    again every 0.5 s, and 1 MB headers back to back."""
+    def hold():
         held = []
         for _ in range(1000):
             try:
                 held.append(socket.create_connection(("127.0.0.1", port), timeout=5))
             except OSError:
                 pass
-        stop.wait(1)
+        stop.wait()
         for sock in held:
             sock.close()
-        loris = []
-        for _ in range(20):
-            try:
-                loris.append(socket.create_connection(("127.0.0.1", port), timeout=5))
-            except OSError:
-                pass
-        for byte in b"GET /metrics HTTP/1.1\r\nX-Slow: aaaaaaaaaa":
-            if stop.is_set():
-                break
-            for sock in loris:
+
+    def churn():
+        while not stop.is_set():
+            held = []
+            for _ in range(1000):
                 try:
-                    sock.send(bytes([byte]))
+                    held.append(socket.create_connection(("127.0.0.1", port), timeout=5))
                 except OSError:
                     pass
-            stop.wait(0.2)
-        for sock in loris:
+            stop.wait(0.5)
+            for sock in held:
+                sock.close()
+
+    def loris():
+        sockets = []
+        while not stop.is_set():
+            while len(sockets) < 20:
+                try:
+                    sockets.append(socket.create_connection(("127.0.0.1", port), timeout=5))
+                    sockets[-1].send(b"GET /metrics HTTP/1.1\r\nX-Slow: ")
+                except OSError:
+                    break
+            for sock in list(sockets):
+                try:
+                    sock.send(b"a")
+                except OSError:
+                    sock.close()
+                    sockets.remove(sock)
+            stop.wait(0.1)
+        for sock in sockets:
             sock.close()
-        try:
-            with socket.create_connection(("127.0.0.1", port), timeout=5) as sock:
-                sock.sendall(b"GET /metrics HTTP/1.1\r\nX-Large: " + b"a" * (1 << 20) + b"\r\n\r\n")
-        except OSError:
-            pass
+
+    def large():
+        header = b"GET /metrics HTTP/1.1\r\nX-Large: " + b"a" * (1 << 20) + b"\r\n\r\n"
+        while not stop.is_set():
+            try:
+                with socket.create_connection(("127.0.0.1", port), timeout=5) as sock:
+                    sock.sendall(header)
+                    sock.recv(1)
+            except OSError:
+                pass
+            if not storm:
+                stop.wait(0.1)
+
+    threads = [threading.Thread(target=target, daemon=True) for target in (churn if storm else hold, loris, large)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
 
 
 def proc_cpu_and_peak(pid):
@@ -143,8 +172,7 @@ class Bench:
 
     def run_ferry(self, codec, topic, headers, binary=None, http=None):
         """http: None (no endpoint), "scrape" (/metrics and /health every second, as Prometheus and a
-        kubelet would) or "flood" (the same, plus a hostile client: 1,000 connections held, 20 slow-loris
-        requests, a 1 MB header, again and again)."""
+        kubelet would), "flood" or "storm" (the same, plus a hostile client: see flood_loop)."""
         binary = binary or self.args.ferry
         http_port = free_port() if http else None
         run_dir = os.path.join(self.work, "ferry-run")
@@ -176,8 +204,8 @@ output:
         clients = []
         if http:
             clients.append(threading.Thread(target=scrape_loop, args=(http_port, stop), daemon=True))
-        if http == "flood":
-            clients.append(threading.Thread(target=flood_loop, args=(http_port, stop), daemon=True))
+        if http in ("flood", "storm"):
+            clients.append(threading.Thread(target=flood_loop, args=(http_port, stop, http == "storm"), daemon=True))
         for client in clients:
             client.start()
         # `ferry status --wait` polls the checkpoint in one light process (every 20 ms) and returns once
@@ -283,6 +311,8 @@ ruleset(name="kafka" queue.type="Direct") {{
                             wall, cpu, peak = self.run_ferry(codec, topic, headers=False, http="scrape")
                         elif tool == "ferry-flood":
                             wall, cpu, peak = self.run_ferry(codec, topic, headers=False, http="flood")
+                        elif tool == "ferry-storm":
+                            wall, cpu, peak = self.run_ferry(codec, topic, headers=False, http="storm")
                         elif tool == "ferry-base":
                             wall, cpu, peak = self.run_ferry(codec, topic, headers=False, binary=self.args.ferry_base)
                         elif tool == "kcat":
@@ -316,8 +346,14 @@ ruleset(name="kafka" queue.type="Direct") {{
                       f"{sum(r['missing'] for r in rows):6d} {sum(r['duplicates'] for r in rows):6d}")
         print()
         for codec in self.args.codecs.split(","):
+            for attacked in ("ferry-flood", "ferry-storm"):
+                if (attacked, codec) in summary and ("ferry-http", codec) in summary:
+                    aw, ac, _ = summary[(attacked, codec)]
+                    hw, hc, _ = summary[("ferry-http", codec)]
+                    print(f"{codec}: {attacked} throughput = {hw / aw:.2f}x ferry-http's (same endpoint, no attacker); "
+                          f"CPU per line = {ac / hc:.2f}x")
             if ("ferry", codec) in summary:
-                for peer in ("kcat", "rsyslog", "ferry-base", "ferry-http", "ferry-flood"):
+                for peer in ("kcat", "rsyslog", "ferry-base", "ferry-http"):
                     if (peer, codec) in summary:
                         fw, fc, _ = summary[("ferry", codec)]
                         pw, pc, _ = summary[(peer, codec)]

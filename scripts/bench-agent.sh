@@ -5,7 +5,7 @@
 # idempotence, linger.ms=10, alternating runs, each verified line by line with librdkafka.
 #
 #   scripts/bench-agent.sh        RUNS=3 LINES=1000000 CODECS=lz4,gzip TOOLS=ferry,ferry-headers,rsyslog,kcat
-#   TOOLS=ferry,ferry-http,ferry-flood CODECS=lz4 scripts/bench-agent.sh   (the endpoint scraped each second; and under an HTTP flood)
+#   TOOLS=ferry-http,ferry-flood,ferry-storm CODECS=lz4 scripts/bench-agent.sh   (the endpoint scraped each second; under an HTTP flood; under a storm)
 #   FERRY_BASE=/path/to/other/ferry TOOLS=ferry,ferry-base,kcat scripts/bench-agent.sh   (compare two builds in one run)
 set -euo pipefail
 cd "$(dirname "$0")/.."

@@ -48,28 +48,41 @@ struct MetricsEndpointTests {
         return (json["content_type"] as? String ?? "", samples, json["families"] as? [String: String] ?? [:])
     }
 
+    /// A broker behind a proxy, the three-input harness with `http.listen` on a free port and `http` YAML
+    /// of its own, and the agent running and ready (`/ready` 200).
+    struct Run {
+        let broker: ProxiedTansu
+        let port: Int
+        let harness: AgentHarness
+        let agent: AgentProcess
+
+        init(prefix: String, http: String) throws {
+            broker = try ProxiedTansu()
+            port = try FreePort.find()
+            harness = try AgentHarness(
+                prefix: prefix, bootstrap: broker.bootstrap, extraKafka: ["linger.ms": "5"],
+                topLevel: "http:\n  listen: 127.0.0.1:\(port)\n" + http)
+            for topic in harness.topics { try broker.createTopic(topic, partitions: 2) }
+            agent = try AgentProcess(config: harness.configPath, logPath: harness.directory.file("agent.log"))
+            let ready = HTTPProbe.poll(port: port, path: "/ready", timeout: 30) { $0?.status == 200 }
+            #expect(ready?.status == 200, "\(agent.log.suffix(2000))")
+        }
+
+        func stop() {
+            harness.remove()
+            broker.stop()
+        }
+    }
+
     @Test(
         "during a run: /ready 200, /metrics parses with prometheus_client and agrees with confluent-kafka (records, bytes lost 0, lag 0); /health 503 in a blackhole with data pending, 200 after",
         .tags(.broker, .childProcess), .needsBroker)
     func duringARun() throws {
-        let broker = try ProxiedTansu()
-        defer { broker.stop() }
-        let port = try FreePort.find()
-        let harness = try AgentHarness(
-            prefix: "metrics", bootstrap: broker.bootstrap, extraKafka: ["linger.ms": "5"],
-            topLevel: "http:\n  listen: 127.0.0.1:\(port)\n  health_stall_seconds: 2\n  metrics_per_file: true")
-        defer { harness.remove() }
-        for topic in harness.topics { try broker.createTopic(topic, partitions: 2) }
-        let agent = try AgentProcess(config: harness.configPath, logPath: harness.directory.file("agent.log"))
-        let ready = HTTPProbe.poll(port: port, path: "/ready", timeout: 30) { $0?.status == 200 }
-        #expect(ready?.status == 200, "\(agent.log.suffix(2000))")
-
+        let run = try Run(prefix: "metrics", http: "  health_stall_seconds: 2\n  metrics_per_file: true")
+        defer { run.stop() }
+        let (broker, port, harness, agent) = (run.broker, run.port, run.harness, run.agent)
         let workload = harness.workload(linesPerFile: 2_000)
-        let writerDone = DispatchSemaphore(value: 0)
-        Thread.detachNewThread {
-            try? workload.write(block: 20, linesPerSecond: 2_000)
-            writerDone.signal()
-        }
+        let writerDone = workload.writeInBackground(block: 20, linesPerSecond: 2_000)
         sleep(2)
         let during = try Self.scrape(port: port)
         #expect(during.contentType.hasPrefix("text/plain; version=0.0.4"))
@@ -126,23 +139,11 @@ struct MetricsEndpointTests {
             limit.rlim_cur = min(limit.rlim_max, 4_096)
             setrlimit(Int32(RLIMIT_NOFILE.rawValue), &limit)
         }
-        let broker = try ProxiedTansu()
-        defer { broker.stop() }
-        let port = try FreePort.find()
-        let harness = try AgentHarness(
-            prefix: "flood", bootstrap: broker.bootstrap, extraKafka: ["linger.ms": "5"],
-            topLevel: "http:\n  listen: 127.0.0.1:\(port)")
-        defer { harness.remove() }
-        for topic in harness.topics { try broker.createTopic(topic, partitions: 2) }
-        let agent = try AgentProcess(config: harness.configPath, logPath: harness.directory.file("agent.log"))
-        let ready = HTTPProbe.poll(port: port, path: "/ready", timeout: 30) { $0?.status == 200 }
-        #expect(ready?.status == 200, "\(agent.log.suffix(2000))")
+        let run = try Run(prefix: "flood", http: "")
+        defer { run.stop() }
+        let (port, harness, agent) = (run.port, run.harness, run.agent)
         let workload = harness.workload(linesPerFile: 2_000)
-        let writerDone = DispatchSemaphore(value: 0)
-        Thread.detachNewThread {
-            try? workload.write(block: 50, linesPerSecond: 10_000)
-            writerDone.signal()
-        }
+        let writerDone = workload.writeInBackground(block: 50, linesPerSecond: 10_000)
         sleep(1)
         let baseline = agent.residentKiB ?? 0
         let sampler = RSSSampler(pid: agent.pid, baseline: baseline)

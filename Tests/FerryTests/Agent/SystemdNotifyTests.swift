@@ -68,11 +68,7 @@ struct SystemdNotifyTests {
         let ready = socket.wait(for: "READY=1", timeout: 30)
         #expect(ready != nil, "\(agent.log.suffix(2000))")
         let workload = harness.workload(linesPerFile: 2_000)
-        let writerDone = DispatchSemaphore(value: 0)
-        Thread.detachNewThread {
-            try? workload.write(block: 20, linesPerSecond: 2_000)
-            writerDone.signal()
-        }
+        let writerDone = workload.writeInBackground(block: 20, linesPerSecond: 2_000)
         sleep(3)
         let pingsBefore = socket.messages.filter { $0.text == "WATCHDOG=1" }.count
         broker.proxy.stall()

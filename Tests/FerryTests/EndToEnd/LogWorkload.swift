@@ -87,6 +87,16 @@ final class LogWorkload: @unchecked Sendable {
         }
     }
 
+    /// ``write(block:linesPerSecond:)`` on a thread of its own; the semaphore is signalled when it ends.
+    func writeInBackground(block: Int = 500, linesPerSecond: Int = 0) -> DispatchSemaphore {
+        let done = DispatchSemaphore(value: 0)
+        Thread.detachNewThread {
+            try? self.write(block: block, linesPerSecond: linesPerSecond)
+            done.signal()
+        }
+        return done
+    }
+
     static func openForAppend(_ path: String) throws -> Int32 {
         let fd = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0o644)
         guard fd >= 0 else { throw Subprocess.Failure(description: "open \(path): errno \(errno)") }

@@ -152,17 +152,8 @@ struct ReloadEndToEndTests {
         try Self.configuration(directory: directory, bootstrap: broker.bootstrap, inputs: ["a"], linger: 5)
             .write(toFile: config, atomically: true, encoding: .utf8)
         // A port someone else listens on.
-        let holder = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        let (holder, taken) = try FreePort.held()
         defer { close(holder) }
-        var address = sockaddr_in()
-        address.sin_family = sa_family_t(AF_INET)
-        address.sin_addr.s_addr = inet_addr("127.0.0.1")
-        address.sin_port = 0
-        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
-        _ = withUnsafePointer(to: &address) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(holder, $0, length) } }
-        listen(holder, 1)
-        _ = withUnsafeMutablePointer(to: &address) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(holder, $0, &length) } }
-        let taken = Int(UInt16(bigEndian: address.sin_port))
 
         let agent = try AgentProcess(config: config, logPath: directory.file("agent.log"))
         let path = directory.file("logs-a/app.log")
