@@ -264,7 +264,6 @@ public final class Agent: Sendable {
             }
             do {
                 let next = try reloadSource()
-                for warning in next.warnings { logger.warning("configuration", metadata: ["warning": "\(warning)"]) }
                 logger.notice("reloading: the new configuration is valid; stopping this one (its checkpoint is kept), then starting it")
                 return next
             } catch {
