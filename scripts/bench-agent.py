@@ -49,25 +49,24 @@ def flood_loop(port, stop, storm):
     slow-loris requests trickling a byte every 100 ms (opened again when the server drops them), a 1 MB
     request header every 100 ms. The storm (storm=True), harsher: the 1,000 connections closed and opened
     again every 0.5 s, and 1 MB headers back to back."""
-    def hold():
+    def open_many(count):
         held = []
-        for _ in range(1000):
+        for _ in range(count):
             try:
                 held.append(socket.create_connection(("127.0.0.1", port), timeout=5))
             except OSError:
                 pass
+        return held
+
+    def hold():
+        held = open_many(1000)
         stop.wait()
         for sock in held:
             sock.close()
 
     def churn():
         while not stop.is_set():
-            held = []
-            for _ in range(1000):
-                try:
-                    held.append(socket.create_connection(("127.0.0.1", port), timeout=5))
-                except OSError:
-                    pass
+            held = open_many(1000)
             stop.wait(0.5)
             for sock in held:
                 sock.close()

@@ -237,7 +237,7 @@ public final class Agent: Sendable {
                        "reads.deferred": "\(counters.deferrals.load(ordering: .relaxed))",
                        "pauses": "\(counters.pauses.load(ordering: .relaxed))",
                        "bytes.unacknowledged": "\(inFlight)", "flushed": "\(clean)",
-                       "checkpoint": "\(writer.lastWriteFailed ? "not written" : "written")"])
+                       "checkpoint": "\(writer.status.failing ? "not written" : "written")"])
         if !clean {
             logger.warning(
                 "stopped before every record was acknowledged; the checkpoint stays before them and they are sent again at the next start",

@@ -15,8 +15,6 @@ final class CheckpointWriter: @unchecked Sendable {
     private let flags = NIOLockedValueBox((changed: false, stop: false))
     private var schedule: CheckpointSchedule
     private var thread: BackgroundThread?
-    /// Whether the last write succeeded (read after ``stop()``).
-    private(set) var lastWriteFailed = false
     /// The store's counters after the last write, and when a write last failed: for the metrics and
     /// `/health`, from any thread.
     private let published = NIOLockedValueBox(CheckpointWriterStatus())
@@ -57,7 +55,7 @@ final class CheckpointWriter: @unchecked Sendable {
             let timeout: Double
             if let wakeAt = schedule.deadline {
                 let remaining = ContinuousClock.now.duration(to: wakeAt)
-                timeout = max(0, Double(remaining.components.seconds) + Double(remaining.components.attoseconds) / 1e18)
+                timeout = max(0, remaining.seconds)
             } else {
                 timeout = 3600
             }
@@ -91,12 +89,10 @@ final class CheckpointWriter: @unchecked Sendable {
         let entries = pipeline.checkpointEntries(now: .now(), forgetAfter: forgetAfter)
         do {
             _ = try store.commit(entries)
-            lastWriteFailed = false
             let counters = store.counters
             published.withLockedValue { $0.counters = counters }
             return schedule.writeSucceeded(at: ContinuousClock.now)
         } catch {
-            lastWriteFailed = true
             let counters = store.counters
             published.withLockedValue {
                 $0.counters = counters
@@ -121,4 +117,9 @@ struct CheckpointWriterStatus: Sendable {
     var lastError: String? = nil
     /// Whether the last write failed (the previous checkpoint stays in place; retried with backoff).
     var failing: Bool { counters.consecutiveWriteFailures > 0 }
+}
+
+extension Duration {
+    /// The duration in seconds, as a `Double`.
+    var seconds: Double { Double(components.seconds) + Double(components.attoseconds) / 1e18 }
 }

@@ -118,7 +118,7 @@ final class AgentMetrics: Sendable {
         counter("ferry_checkpoint_writes_total", "Checkpoints written and made durable.", [], Int(clamping: checkpoint.counters.commitsWritten))
         counter("ferry_checkpoint_write_failures_total", "Checkpoint writes that failed (each retried).", [], Int(clamping: checkpoint.counters.writeFailures))
         if let failure = checkpoint.lastFailure {
-            gauge("ferry_checkpoint_last_failure_age_seconds", "Seconds since a checkpoint write last failed.", [], Self.seconds(failure.duration(to: .now)))
+            gauge("ferry_checkpoint_last_failure_age_seconds", "Seconds since a checkpoint write last failed.", [], failure.duration(to: .now).seconds)
         }
         if let written = checkpoint.counters.lastSuccessfulWrite {
             gauge("ferry_checkpoint_last_write_timestamp_seconds", "When the last checkpoint was written (Unix time).", [], Double(written.millisecondsSinceEpoch) / 1e3)
@@ -154,9 +154,5 @@ final class AgentMetrics: Sendable {
         for (input, lag) in lagByInput {
             gauge("ferry_input_lag_bytes", "Bytes of an input's files on disk not yet acknowledged by Kafka.", [("input", input)], lag)
         }
-    }
-
-    private static func seconds(_ duration: Duration) -> Double {
-        Double(duration.components.seconds) + Double(duration.components.attoseconds) / 1e18
     }
 }
